@@ -1,0 +1,111 @@
+"""Ingest: bring the index in step with the corpus folder, embedding only what changed.
+
+Does: load the corpus, compare each document's content hash with the one stored beside its
+passages in Chroma, chunk and embed new or changed documents, replace them in the store, and
+delete documents whose files are gone. Returns an `IngestReport` (the contract's summary).
+Does not: touch the index when the corpus folder is missing or yields no document (a wrong
+path must not wipe a good index), or drop a document whose file merely failed to read this
+time (it is reported in `skipped` and its indexed passages stay).
+
+Why not LangChain's `index(..., cleanup="full")`: it keeps its own record manager (a second
+database) that can disagree with Chroma after a crash or when several machines share a Chroma
+server, and it counts chunks where the contract counts documents. Storing the document hash
+on each passage in Chroma gives the same incremental sync with Chroma as the only record.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from assistant.chunking import chunk
+from assistant.corpus import load_corpus
+from assistant.documents import Skipped
+from assistant.embedding import Embedder, embed_text
+from assistant.errors import CorpusError
+from assistant.settings import Settings
+from assistant.store import Store
+
+# progress(total) is called once with the number of passages to embed and returns a callback
+# that is then called with each batch's size.
+ProgressFactory = Callable[[int], Callable[[int], None]]
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    documents: int
+    passages: int
+    embedded: int
+    unchanged: int
+    removed: int
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+    per_document: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's summary object."""
+        out = asdict(self)
+        out.pop("per_document")
+        out["seconds"] = round(self.seconds, 3)
+        return out
+
+
+def ingest(
+    settings: Settings,
+    store: Store | None = None,
+    embedder: Embedder | None = None,
+    progress: ProgressFactory | None = None,
+) -> IngestReport:
+    """Sync the index with `settings.corpus_dir`. Raises `AssistantError` subclasses."""
+    t0 = time.perf_counter()
+    store = store or Store(settings)
+    documents, skipped = load_corpus(settings.corpus_dir, settings.max_file_bytes)
+    if not documents:
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3])
+        more = f" ({len(skipped)} files skipped: {reasons})" if skipped else ""
+        raise CorpusError(
+            f"The corpus folder {settings.corpus_dir} holds no document that can be indexed "
+            f"(supported: .txt, .md){more}. The index was left as it was."
+        )
+
+    indexed = store.documents()
+    current = {d.source for d in documents}
+    failed = {s.path for s in skipped}
+
+    todo = [d for d in documents if d.source not in indexed or indexed[d.source].sha != d.sha]
+    chunks = {d.source: chunk(d) for d in todo}
+    for d in [d for d in todo if not chunks[d.source]]:
+        skipped.append(Skipped(d.source, "no paragraph long enough to index"))
+        failed.add(d.source)
+        todo.remove(d)
+    total = sum(len(ps) for ps in chunks.values())
+    embedded = 0
+    if total:
+        embedder = embedder or Embedder(settings.batch_size)
+        _ = embedder.model  # load before the progress bar starts, so it measures embedding
+        tick = progress(total) if progress else None
+        for d in todo:
+            passages = chunks[d.source]
+            vectors = embedder.encode([embed_text(p) for p in passages], progress=tick)
+            store.replace(d, passages, vectors)
+            embedded += len(passages)
+
+    gone = sorted(set(indexed) - current - failed)
+    for source in gone:
+        store.remove(source)
+
+    after = store.documents()
+    if not after:
+        raise CorpusError(f"No document from {settings.corpus_dir} could be indexed.")
+    return IngestReport(
+        documents=len(after),
+        passages=sum(d.passages for d in after.values()),
+        embedded=embedded,
+        unchanged=len(documents) - len(todo) - len(failed & current),
+        removed=len(gone),
+        skipped=skipped,
+        seconds=time.perf_counter() - t0,
+        per_document={s: d.passages for s, d in after.items()},
+    )

@@ -1,0 +1,67 @@
+"""Settings: the one configuration object, read from `ASSISTANT_*` environment variables.
+
+Read once at an entry point (`ingest.py`, `app.py`, `python -m assistant`) with
+`Settings.from_env()` and passed down; nothing else in the package reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from assistant.errors import AssistantError
+
+PREFIX = "ASSISTANT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = Path("corpus")
+    db_dir: Path = Path(".chroma")
+    chroma_url: str | None = None
+    collection: str = "passages"
+    feedback_path: Path = Path("feedback.jsonl")
+    max_question_chars: int = 2000
+    max_file_bytes: int = 5_000_000
+    batch_size: int = 64
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from `ASSISTANT_*` variables; unset or empty ones keep defaults."""
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(PREFIX + name, "").strip()
+            return value or None
+
+        def get_int(name: str, default: int) -> int:
+            raw = get(name)
+            if raw is None:
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise AssistantError(
+                    f"{PREFIX}{name} must be a whole number, got {raw!r}."
+                ) from None
+            if value <= 0:
+                raise AssistantError(f"{PREFIX}{name} must be positive, got {value}.")
+            return value
+
+        base = cls()
+        return cls(
+            corpus_dir=Path(get("CORPUS_DIR") or base.corpus_dir),
+            db_dir=Path(get("DB_DIR") or base.db_dir),
+            chroma_url=get("CHROMA_URL"),
+            collection=get("COLLECTION") or base.collection,
+            feedback_path=Path(get("FEEDBACK_PATH") or base.feedback_path),
+            max_question_chars=get_int("MAX_QUESTION_CHARS", base.max_question_chars),
+            max_file_bytes=get_int("MAX_FILE_BYTES", base.max_file_bytes),
+            batch_size=get_int("BATCH_SIZE", base.batch_size),
+        )
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some fields changed (used by entry points for command-line flags)."""
+        return replace(self, **changes)

@@ -1,0 +1,8 @@
+"""Chunk and embed the corpus into Chroma: `python ingest.py [--corpus DIR] [--json]`."""
+
+import sys
+
+from assistant.cli import ingest_main
+
+if __name__ == "__main__":
+    sys.exit(ingest_main())

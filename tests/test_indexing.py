@@ -1,0 +1,122 @@
+"""Incremental ingest against a real Chroma on disk (and a real Chroma server), real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.embedding import Embedder
+from assistant.errors import CorpusError, IndexStoreError
+from assistant.indexing import ingest
+from assistant.settings import Settings
+from assistant.store import Store
+
+
+def run(settings: Settings, embedder: Embedder):
+    return ingest(settings, store=Store(settings), embedder=embedder)
+
+
+def test_incremental_ingest_cycle(settings: Settings, corpus: Path, embedder: Embedder) -> None:
+    first = run(settings, embedder)
+    assert first.documents == 2
+    assert first.embedded == first.passages > 10
+    assert (first.unchanged, first.removed, first.skipped) == (0, 0, [])
+
+    second = run(settings, embedder)
+    assert second.embedded == 0
+    assert second.unchanged == 2
+    assert second.passages == first.passages
+
+    # Change one article: only it is embedded again, and its old text is gone.
+    night = corpus / "why-leg-cramps-strike-at-night.txt"
+    night.write_text(night.read_text() + "\nA glass of tonic water before bed is a folk remedy.\n")
+    third = run(settings, embedder)
+    assert third.unchanged == 1
+    assert 0 < third.embedded < first.passages
+    assert third.passages == first.passages + 1
+    texts = [p.text for _, p in Store(settings).passages()]
+    assert any("tonic water" in t for t in texts)
+    assert len(texts) == len(set(texts)) == third.passages
+
+    # Delete one article: its passages leave the index and can no longer be retrieved.
+    (corpus / "massage-for-leg-cramps.txt").unlink()
+    fourth = run(settings, embedder)
+    assert (fourth.removed, fourth.documents, fourth.embedded) == (1, 1, 0)
+    store = Store(settings)
+    assert set(store.documents()) == {next(iter(store.documents()))}
+    assert all("massage-for" not in p.source for _, p in store.passages())
+    hits = store.query(embedder.encode_query("deep tissue massage and trigger points"), 5)
+    assert hits and all("night" in p.source for _, p, _ in hits)
+
+
+def test_index_records_offsets_and_content_hash_ids(
+    settings: Settings, corpus: Path, embedder: Embedder
+) -> None:
+    run(settings, embedder)
+    store = Store(settings)
+    for pid, p in store.passages():
+        text = (Path(p.source)).read_text(encoding="utf-8")
+        assert text[p.start : p.end] == p.text
+        assert pid == p.id
+    docs = store.documents()
+    assert all(d.sha and d.ingested_at and d.passages > 0 for d in docs.values())
+
+
+def test_retrieval_finds_the_right_passage(settings: Settings, embedder: Embedder) -> None:
+    run(settings, embedder)
+    hits = Store(settings).query(embedder.encode_query("deep tissue massage for muscle spasms"), 3)
+    assert any("Deep tissue massage" in p.text for _, p, _ in hits)
+    assert hits[0][2] >= hits[-1][2]
+
+
+def test_bad_file_is_skipped_and_the_rest_indexed(
+    settings: Settings, corpus: Path, embedder: Embedder
+) -> None:
+    (corpus / "photo.txt").write_bytes(b"\x89PNG\x00\x00binary")
+    report = run(settings, embedder)
+    assert report.documents == 2
+    assert [Path(s.path).name for s in report.skipped] == ["photo.txt"]
+
+
+def test_empty_or_missing_corpus_leaves_the_index_alone(
+    settings: Settings, corpus: Path, tmp_path: Path, embedder: Embedder
+) -> None:
+    before = run(settings, embedder)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CorpusError, match="no document"):
+        run(settings.with_(corpus_dir=empty), embedder)
+    with pytest.raises(CorpusError, match="does not exist"):
+        run(settings.with_(corpus_dir=tmp_path / "missing"), embedder)
+    assert Store(settings).count() == before.passages
+
+
+def test_index_folder_that_cannot_be_written(settings: Settings, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(IndexStoreError, match="Cannot create the index folder"):
+        Store(settings.with_(db_dir=blocker / "db")).count()
+
+
+def test_server_mode_ingests_into_a_real_chroma_server(
+    settings: Settings, chroma_server: str, embedder: Embedder
+) -> None:
+    remote = settings.with_(chroma_url=chroma_server, collection="server_test")
+    first = run(remote, embedder)
+    assert first.documents == 2 and first.embedded == first.passages
+    again = run(remote, embedder)
+    assert again.embedded == 0 and again.unchanged == 2
+    assert not Path(settings.db_dir).exists()  # nothing was written locally
+    hits = Store(remote).query(embedder.encode_query("leg cramps at night"), 1)
+    assert hits
+
+
+def test_unreachable_server_is_a_clear_error(settings: Settings) -> None:
+    from tests.conftest import free_port
+
+    bad = settings.with_(chroma_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(IndexStoreError, match="Chroma server"):
+        Store(bad).count()
+    with pytest.raises(IndexStoreError, match="must look like"):
+        Store(settings.with_(chroma_url="not a url")).count()
