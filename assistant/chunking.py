@@ -135,3 +135,65 @@ def chunk(document: Document, max_chars: int = MAX_CHARS) -> list[Passage]:
                 )
             )
     return passages
+
+
+# --- sentences -----------------------------------------------------------------------------
+# A sentence ends at . ! ? or … (after any closing quotes or brackets) followed by whitespace
+# and a capital, digit, opening quote or bullet; a line break always ends one. Common
+# abbreviations do not end a sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’')\]]*\s+(?=[\"“‘(\[•*\-–]?\s*[A-Z0-9])|\n+")
+_ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Mrs|Ms|St|No|approx|Fig)\.$", re.I)
+
+
+# A sentence with a pointing word among its first six words leans on the one before it
+# ("This can lead to ...", "And if you ever experience such a thing, ...", "The only thing
+# that both of them have in common ..."): it is quoted together with that one.
+_LEANS_BACK = re.compile(r"^(?:\W*\w+\W+){0,5}?(?:this|these|those|they|them|such|both)\b", re.I)
+MAX_SENTENCE_CHARS = 300
+
+
+def sentences(passage: Passage) -> list[Passage]:
+    """The passage's quotable sentences as passages of their own (same source, title and
+    heading), with bullet markers left out so a quote starts at the words. A sentence that
+    leans on the one before it is joined to it (up to `MAX_SENTENCE_CHARS`)."""
+    out: list[Passage] = []
+    text = passage.text
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if _ABBREVIATIONS.search(text[start : m.start()]):
+            continue
+        out.extend(_sentence(passage, start, m.start()))
+        start = m.end()
+    out.extend(_sentence(passage, start, len(text)))
+    joined: list[Passage] = []
+    for s in out:
+        prev = joined[-1] if joined else None
+        if prev and _LEANS_BACK.match(s.text) and s.end - prev.start <= MAX_SENTENCE_CHARS:
+            a, b = prev.start - passage.start, s.end - passage.start
+            joined[-1] = Passage(s.source, s.title, s.heading, text[a:b], prev.start, s.end)
+        else:
+            joined.append(s)
+    return joined
+
+
+def _sentence(passage: Passage, start: int, end: int) -> list[Passage]:
+    piece = passage.text[start:end]
+    marker = _BULLET.match(piece)
+    if marker:
+        start += marker.end()
+    piece = passage.text[start:end]
+    lead = len(piece) - len(piece.lstrip())
+    start, end = start + lead, start + len(piece.rstrip())
+    text = passage.text[start:end]
+    if not any(c.isalnum() for c in text):
+        return []
+    return [
+        Passage(
+            source=passage.source,
+            title=passage.title,
+            heading=passage.heading,
+            text=text,
+            start=passage.start + start,
+            end=passage.start + end,
+        )
+    ]

@@ -33,7 +33,7 @@ def _fail(message: str, code: int = 1) -> int:
 def _tqdm_progress(total: int) -> Callable[[int], None]:
     from tqdm import tqdm
 
-    bar = tqdm(total=total, desc="Embedding", unit="passage", file=sys.stderr, leave=False)
+    bar = tqdm(total=total, desc="Embedding", unit="text", file=sys.stderr, leave=False)
 
     def tick(n: int) -> None:
         bar.update(n)
@@ -79,14 +79,129 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.jsonl"
+
+
+def _assistant(settings: Settings):  # noqa: ANN202 - import kept lazy
+    from assistant.api import Assistant
+    from assistant.errors import IndexStoreError
+
+    assistant = Assistant(settings)
+    if assistant.store.count() == 0:
+        raise IndexStoreError("The index is empty: run `python ingest.py` first.")
+    return assistant
+
+
+def ask_main(argv: Sequence[str]) -> int:
+    parser = _Parser(prog="python -m assistant ask", description="Ask the articles a question.")
+    parser.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    parser.add_argument("question", nargs="+", help="the question, or - to read one per line")
+    args = parser.parse_args(argv)
+    from assistant.errors import QuestionError
+    from assistant.render import to_json, to_text
+
+    batch = args.question == ["-"]
+    try:
+        assistant = _assistant(Settings.from_env())
+        if not batch:
+            question = " ".join(args.question)
+            answer = assistant.ask(question)
+            print(json.dumps(to_json(answer), ensure_ascii=False) if args.json else to_text(answer))
+            return 0
+    except QuestionError as e:
+        return _fail(str(e), 2)
+    except AssistantError as e:
+        return _fail(str(e))
+
+    assistant.warm()  # load once, so per-question timings are the questions' own
+    for line in sys.stdin:
+        question = line.rstrip("\r\n")
+        try:
+            out = to_json(assistant.ask(question))
+        except AssistantError as e:
+            out = {"question": question, "error": str(e)}
+        if args.json:
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        else:
+            print(out.get("error") or out["answer"], end="\n\n", flush=True)
+    return 0
+
+
+def eval_main(argv: Sequence[str]) -> int:
+    parser = _Parser(prog="python -m assistant eval", description="Score a labelled question set.")
+    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    parser.add_argument("--failures", action="store_true", help="list the questions that missed")
+    args = parser.parse_args(argv)
+    from assistant import evaluation
+
+    try:
+        assistant = _assistant(Settings.from_env())
+        rows = evaluation.load_questions(args.questions)
+    except AssistantError as e:
+        return _fail(str(e))
+    except (OSError, ValueError) as e:
+        return _fail(f"cannot read {args.questions}: {e}")
+    assistant.warm()
+    results = evaluation.run(assistant, rows)
+    m = evaluation.metrics(results)
+    if args.json:
+        print(json.dumps(m))
+    else:
+        width = max(len(k) for k in m)
+        for key, value in m.items():
+            print(f"{key:<{width}}  {value}")
+    if args.failures:
+        for line in evaluation.failures(results):
+            print(line)
+    return 0
+
+
+def calibrate_main(argv: Sequence[str]) -> int:
+    parser = _Parser(
+        prog="python -m assistant calibrate",
+        description="Best-sentence similarity of answerable vs unanswerable questions.",
+    )
+    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    args = parser.parse_args(argv)
+    from assistant import evaluation
+    from assistant.answer import best_similarity
+    from assistant.query import understand
+
+    try:
+        assistant = _assistant(Settings.from_env())
+    except AssistantError as e:
+        return _fail(str(e))
+    rows = evaluation.load_questions(args.questions)
+    vocabulary = assistant.retriever.lexical().vocabulary
+    scored = []
+    for r in rows:
+        query = understand(r["q"], r.get("history", []), vocabulary)
+        evidence = assistant.retriever.search(query)
+        scored.append((best_similarity(evidence), r["kind"], r["q"]))
+    for sim, kind, q in sorted(scored):
+        print(f"{sim:6.3f}  {kind:3}  {q}")
+    ins = [s for s, k, _ in scored if k == "in"]
+    outs = [s for s, k, _ in scored if k == "out"]
+    lo, hi = max(outs, default=0.0), min(ins, default=1.0)
+    print(
+        f"highest unanswerable {lo:.3f}, lowest answerable {hi:.3f}, midpoint {(lo + hi) / 2:.3f}"
+    )
+    return 0
+
+
+COMMANDS = {"ask": ask_main, "eval": eval_main, "calibrate": calibrate_main, "ingest": ingest_main}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _Parser(prog="python -m assistant", description="Leg-cramps article assistant.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("ingest", help="same as python ingest.py", add_help=False)
-    args, rest = parser.parse_known_args(argv)
-    if args.command == "ingest":
-        return ingest_main(rest)
-    return _fail(f"unknown command {args.command!r}", 2)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        names = ", ".join(COMMANDS)
+        if argv and argv[0] not in ("-h", "--help"):
+            return _fail(f"unknown command {argv[0]!r}; use one of: {names}", 2)
+        print(f"usage: python -m assistant {{{names}}} ...  (each takes --help)")
+        return 0 if argv else 2
+    return COMMANDS[argv[0]](argv[1:])
 
 
 def app_main(argv: Sequence[str] | None = None) -> int:

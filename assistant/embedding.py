@@ -25,6 +25,11 @@ def embed_text(passage: Passage) -> str:
     return f"{context}\n{passage.text}" if context else passage.text
 
 
+def sentence_text(sentence: Passage) -> str:
+    """What a sentence is embedded as: its section heading, then the sentence."""
+    return f"{sentence.heading}\n{sentence.text}" if sentence.heading else sentence.text
+
+
 class Embedder:
     """all-MiniLM-L6-v2 behind a small interface; the model loads on first use."""
 

@@ -20,17 +20,37 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from assistant.chunking import chunk
+from assistant.chunking import chunk, sentences
 from assistant.corpus import load_corpus
 from assistant.documents import Skipped
-from assistant.embedding import Embedder, embed_text
+from assistant.embedding import Embedder, embed_text, sentence_text
 from assistant.errors import CorpusError
 from assistant.settings import Settings
 from assistant.store import Store
 
-# progress(total) is called once with the number of passages to embed and returns a callback
+# progress(total) is called once with the number of texts to embed and returns a callback
 # that is then called with each batch's size.
 ProgressFactory = Callable[[int], Callable[[int], None]]
+
+
+HUB_NEIGHBOURS = 5
+
+
+def generality(vectors: list[list[float]]) -> list[float]:
+    """How much each sentence resembles the rest of its article: the mean cosine to its
+    `HUB_NEIGHBOURS` nearest sentences in the same document. Sentences that restate the
+    article's topic score high and are discounted at query time (hubness correction, as in
+    CSLS); it depends on the document alone, so it stays right under incremental ingest."""
+    import numpy as np
+
+    if len(vectors) < 2:
+        return [0.0] * len(vectors)
+    v = np.asarray(vectors)
+    sims = v @ v.T
+    np.fill_diagonal(sims, -np.inf)
+    k = min(HUB_NEIGHBOURS, len(vectors) - 1)
+    top = np.sort(sims, axis=1)[:, -k:]
+    return [float(x) for x in top.mean(axis=1)]
 
 
 @dataclass(frozen=True)
@@ -80,16 +100,31 @@ def ingest(
         skipped.append(Skipped(d.source, "no paragraph long enough to index"))
         failed.add(d.source)
         todo.remove(d)
-    total = sum(len(ps) for ps in chunks.values())
+    # Each passage is embedded whole and sentence by sentence (for tight quotes).
+    plans = {}
+    for d in todo:
+        passages = chunks[d.source]
+        pairs = [(p.id, s) for p in passages for s in sentences(p)]
+        texts = [embed_text(p) for p in passages] + [sentence_text(s) for _, s in pairs]
+        plans[d.source] = (passages, pairs, texts)
+    total = sum(len(texts) for _, _, texts in plans.values())
     embedded = 0
     if total:
         embedder = embedder or Embedder(settings.batch_size)
         _ = embedder.model  # load before the progress bar starts, so it measures embedding
         tick = progress(total) if progress else None
         for d in todo:
-            passages = chunks[d.source]
-            vectors = embedder.encode([embed_text(p) for p in passages], progress=tick)
-            store.replace(d, passages, vectors)
+            passages, pairs, texts = plans[d.source]
+            vectors = embedder.encode(texts, progress=tick)
+            sentence_vectors = vectors[len(passages) :]
+            store.replace(
+                d,
+                passages,
+                vectors[: len(passages)],
+                pairs,
+                sentence_vectors,
+                generality(sentence_vectors),
+            )
             embedded += len(passages)
 
     gone = sorted(set(indexed) - current - failed)

@@ -104,30 +104,44 @@ class Store:
         self.settings = settings
         self._client: Any = None
         self._collection: Any = None
+        self._sentences: Any = None
 
     @property
     def collection(self) -> Any:
+        """Passages: one record per paragraph or bullet item."""
         if self._collection is None:
             self._client = _connect(self.settings)
-            try:
-                self._collection = self._client.get_or_create_collection(
-                    name=self.settings.collection,
-                    configuration={"hnsw": {"space": "cosine"}},
-                    embedding_function=None,
-                )
-            except IndexStoreError:
-                raise
-            except Exception as e:
-                where = self.settings.chroma_url or self.settings.db_dir
-                raise IndexStoreError(f"Cannot open the index at {where} ({_short(e)}).") from None
+            self._collection = self._open(self.settings.collection)
         return self._collection
+
+    @property
+    def sentence_collection(self) -> Any:
+        """Sentences: one record per sentence, pointing at its passage by `passage_id`."""
+        if self._sentences is None:
+            _ = self.collection
+            self._sentences = self._open(self.settings.collection + "_sentences")
+        return self._sentences
+
+    def _open(self, name: str) -> Any:
+        try:
+            return self._client.get_or_create_collection(
+                name=name,
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        except Exception as e:
+            where = self.settings.chroma_url or self.settings.db_dir
+            raise IndexStoreError(f"Cannot open the index at {where} ({_short(e)}).") from None
 
     # --- reading -------------------------------------------------------------------------
 
-    def _pages(self, include: list[str], where: dict[str, Any] | None = None) -> Iterator[Any]:
+    def _pages(
+        self, include: list[str], where: dict[str, Any] | None = None, collection: Any = None
+    ) -> Iterator[Any]:
+        collection = self.collection if collection is None else collection
         offset = 0
         while True:
-            page = self.collection.get(where=where, include=include, limit=PAGE, offset=offset)
+            page = collection.get(where=where, include=include, limit=PAGE, offset=offset)
             yield page
             if len(page["ids"]) < PAGE:
                 return
@@ -170,16 +184,25 @@ class Store:
 
     def query(self, vector: Sequence[float], k: int) -> list[tuple[str, Passage, float]]:
         """The `k` passages nearest to `vector`: (id, passage, cosine similarity), best first."""
-        n = min(k, self.count())
+        return self._query(self.collection, vector, k)
+
+    def query_sentences(self, vector: Sequence[float], k: int) -> list[tuple[str, Passage, float]]:
+        """The `k` sentences nearest to `vector`: (passage id, sentence, cosine), best first."""
+        return self._query(self.sentence_collection, vector, k, id_key="passage_id")
+
+    def _query(
+        self, collection: Any, vector: Sequence[float], k: int, id_key: str | None = None
+    ) -> list[tuple[str, Passage, float]]:
+        n = min(k, int(collection.count()))
         if n <= 0:
             return []
-        res = self.collection.query(
+        res = collection.query(
             query_embeddings=[list(vector)],
             n_results=n,
             include=["documents", "metadatas", "distances"],
         )
         return [
-            (pid, _passage(text, meta), 1.0 - float(dist))
+            (str(meta[id_key]) if id_key else pid, _passage(text, meta), 1.0 - float(dist))
             for pid, text, meta, dist in zip(
                 res["ids"][0],
                 res["documents"][0],
@@ -189,44 +212,101 @@ class Store:
             )
         ]
 
+    def sentences_of(
+        self, passage_ids: Sequence[str], with_vectors: bool = False
+    ) -> dict[str, list[tuple[Passage, Any, float]]]:
+        """The stored sentences of some passages, by passage id, in text order, each with its
+        vector (or None) and its generality (see indexing.generality)."""
+        if not passage_ids:
+            return {}
+        include = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
+        page = self.sentence_collection.get(
+            where={"passage_id": {"$in": list(passage_ids)}}, include=include
+        )
+        vectors = page["embeddings"] if with_vectors else [None] * len(page["ids"])
+        out: dict[str, list[tuple[Passage, Any, float]]] = {pid: [] for pid in passage_ids}
+        for text, meta, vector in zip(page["documents"], page["metadatas"], vectors, strict=True):
+            item = (_passage(text, meta), vector, float(meta.get("generality", 0.0)))
+            out.setdefault(str(meta["passage_id"]), []).append(item)
+        for items in out.values():
+            items.sort(key=lambda item: item[0].start)
+        return out
+
     # --- writing -------------------------------------------------------------------------
 
     def replace(
-        self, document: Document, passages: Sequence[Passage], vectors: Sequence[Sequence[float]]
+        self,
+        document: Document,
+        passages: Sequence[Passage],
+        vectors: Sequence[Sequence[float]],
+        sentences: Sequence[tuple[str, Passage]] = (),
+        sentence_vectors: Sequence[Sequence[float]] = (),
+        generality: Sequence[float] = (),
     ) -> None:
-        """Make the index hold exactly `passages` for `document.source`.
+        """Make the index hold exactly these passages (and their sentences, each paired with
+        its passage id) for `document.source`.
 
         New records are written before old ones are deleted, so an interrupted replace leaves
         the previous version searchable (and marked for redoing by its mixed hashes).
         """
         when = datetime.now(UTC).isoformat(timespec="seconds")
-        old = set(self._ids(document.source))
+        old_passages = set(self._ids(self.collection, document.source))
+        old_sentences = set(self._ids(self.sentence_collection, document.source))
         ids = [p.id for p in passages]
-        step = self._client_batch()
-        for i in range(0, len(passages), step):
-            chunk = slice(i, i + step)
-            self.collection.upsert(
-                ids=ids[chunk],
-                embeddings=[list(v) for v in vectors[chunk]],
-                documents=[p.text for p in passages[chunk]],
-                metadatas=[_meta(p, document.sha, when) for p in passages[chunk]],
-            )
-        self._delete_ids(sorted(old - set(ids)))
+        self._upsert(
+            self.collection,
+            ids,
+            vectors,
+            [p.text for p in passages],
+            [_meta(p, document.sha, when) for p in passages],
+        )
+        sentence_ids = [s.id for _, s in sentences]
+        self._upsert(
+            self.sentence_collection,
+            sentence_ids,
+            sentence_vectors,
+            [s.text for _, s in sentences],
+            [
+                _meta(s, document.sha, when) | {"passage_id": pid, "generality": g}
+                for (pid, s), g in zip(sentences, generality or [0.0] * len(sentences), strict=True)
+            ],
+        )
+        self._delete(self.sentence_collection, sorted(old_sentences - set(sentence_ids)))
+        self._delete(self.collection, sorted(old_passages - set(ids)))
 
     def remove(self, source: str) -> None:
-        """Delete every passage of one document."""
-        self._delete_ids(self._ids(source))
+        """Delete every passage and sentence of one document."""
+        self._delete(self.sentence_collection, self._ids(self.sentence_collection, source))
+        self._delete(self.collection, self._ids(self.collection, source))
 
-    def _ids(self, source: str) -> list[str]:
+    def _ids(self, collection: Any, source: str) -> list[str]:
         ids: list[str] = []
-        for page in self._pages([], where={"source": source}):
+        for page in self._pages([], where={"source": source}, collection=collection):
             ids.extend(page["ids"])
         return ids
 
-    def _delete_ids(self, ids: Sequence[str]) -> None:
+    def _upsert(
+        self,
+        collection: Any,
+        ids: Sequence[str],
+        vectors: Sequence[Sequence[float]],
+        texts: Sequence[str],
+        metas: Sequence[dict[str, Any]],
+    ) -> None:
         step = self._client_batch()
         for i in range(0, len(ids), step):
-            self.collection.delete(ids=list(ids[i : i + step]))
+            part = slice(i, i + step)
+            collection.upsert(
+                ids=list(ids[part]),
+                embeddings=[list(v) for v in vectors[part]],
+                documents=list(texts[part]),
+                metadatas=list(metas[part]),
+            )
+
+    def _delete(self, collection: Any, ids: Sequence[str]) -> None:
+        step = self._client_batch()
+        for i in range(0, len(ids), step):
+            collection.delete(ids=list(ids[i : i + step]))
 
     def _client_batch(self) -> int:
         _ = self.collection

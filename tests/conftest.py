@@ -87,3 +87,26 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def indexed(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+    """The real corpus ingested once into a session-wide index (do not modify it)."""
+    from assistant.indexing import ingest
+    from assistant.store import Store
+
+    base = tmp_path_factory.mktemp("indexed")
+    settings = Settings(corpus_dir=CORPUS, db_dir=base / "db")
+    ingest(settings, store=Store(settings), embedder=embedder)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def assistant(indexed: Settings, embedder: Embedder):
+    """One warmed `Assistant` over the session index, sharing the session's model."""
+    from assistant.api import Assistant
+
+    a = Assistant(indexed)
+    a.retriever.embedder = embedder
+    a.warm()
+    return a

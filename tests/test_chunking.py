@@ -97,3 +97,31 @@ def test_passage_ids_are_content_hashes(corpus: Path) -> None:
     a, b = chunk(doc), chunk(doc)
     assert [p.id for p in a] == [p.id for p in b]
     assert len({p.id for p in a}) == len(a)
+
+
+def test_sentences_keep_offsets_and_drop_bullet_markers(corpus: Path) -> None:
+    from assistant.chunking import sentences
+
+    for doc in real_documents(corpus):
+        for p in chunk(doc):
+            for s in sentences(p):
+                assert doc.text[s.start : s.end] == s.text
+                assert p.start <= s.start < s.end <= p.end
+                assert not s.text.startswith(("•", "-", "*"))
+
+
+def test_sentences_that_lean_back_are_joined() -> None:
+    from assistant.chunking import sentences
+
+    text = (
+        "Title\n\n"
+        "• Deep tissue massage: Focuses on deeper layers of muscle. This technique is "
+        "highly effective for spasms. Trigger points are another option, Dr. Smith says.\n"
+    )
+    (p,) = chunk(load_text("x.txt", text))
+    got = [s.text for s in sentences(p)]
+    assert got == [
+        "Deep tissue massage: Focuses on deeper layers of muscle. This technique is highly "
+        "effective for spasms.",
+        "Trigger points are another option, Dr. Smith says.",
+    ]

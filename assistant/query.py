@@ -1,0 +1,142 @@
+"""Query stage: from what a person typed (and the conversation so far) to what is searched.
+
+Does: tidy the text; resolve a short follow-up ("and does heat help with that?") against the
+previous question; correct misspelt words against the corpus vocabulary ("crampz" -> "cramps",
+"nite" -> "night") when they are not English words at all; and tell the question's intent
+(asking for causes, for ways to treat, or for a difference) so sentence ranking can prefer
+sentences of that kind.
+Does not: search, or invent words the corpus does not have.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from assistant.text import STOPWORDS, english_ranks, words
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Query:
+    question: str  # the question as asked, tidied
+    searched_for: str  # what is actually searched: follow-ups resolved, typos corrected
+    intent: str  # see intent()
+    corrections: tuple[tuple[str, str], ...] = ()
+
+
+def tidy(text: str) -> str:
+    """NFC, control and zero-width characters removed, whitespace collapsed."""
+    text = unicodedata.normalize("NFC", text)
+    return _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
+
+
+# --- follow-ups ----------------------------------------------------------------------------
+_ANAPHORA = re.compile(
+    r"\b(that|this|these|those|it|its|they|them|there|such|the same|which one)\b", re.I
+)
+_CONTINUATION = re.compile(
+    r"^(and|also|but|so|or|what about|how about|then|plus|why|how|is that|does that|"
+    r"what else|anything else|more)\b",
+    re.I,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """Short questions that lean on an earlier one: pronouns, or an opening like "and"."""
+    n = len(words(question))
+    return n <= 10 and bool(
+        _ANAPHORA.search(question) or (_CONTINUATION.match(question) and n <= 5)
+    )
+
+
+def topic(question: str) -> str:
+    """The content words of a question, in order ("leg cramps night")."""
+    return " ".join(w for w in words(question) if w not in STOPWORDS and len(w) > 1)
+
+
+def resolve(question: str, history: Sequence[str]) -> str:
+    """The question with the previous question's topic added when it is a follow-up."""
+    if not history or not is_follow_up(question):
+        return question
+    previous = topic(history[-1])
+    if not previous or set(topic(question).split()) >= set(previous.split()):
+        return question
+    return f"{question.rstrip(' ?.!')} ({previous})?"
+
+
+# --- spelling ------------------------------------------------------------------------------
+
+
+def correct(text: str, vocabulary: Collection[str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Replace words that are neither in the corpus nor English with the closest corpus word
+    (edit distance, or the same sound by Metaphone). Returns the text and the changes."""
+    import jellyfish
+
+    changes: list[tuple[str, str]] = []
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        if len(low) < 4 or low in vocabulary or low in STOPWORDS or low in english_ranks():
+            return word
+        limit = 1 if len(low) <= 5 else 2
+        sound = jellyfish.metaphone(low)
+        best: tuple[int, str] | None = None
+        for cand in vocabulary:
+            if abs(len(cand) - len(low)) > 3 or cand[0] != low[0]:
+                continue
+            d = jellyfish.damerau_levenshtein_distance(low, cand)
+            close = d <= limit or (d <= 3 and jellyfish.metaphone(cand) == sound)
+            if close and (best is None or (d, cand) < best):
+                best = (d, cand)
+        if best is None:
+            return word
+        changes.append((word, best[1]))
+        return best[1]
+
+    fixed = re.sub(r"[A-Za-z]+", fix, text)
+    return fixed, tuple(changes)
+
+
+# --- intent --------------------------------------------------------------------------------
+_CAUSE_Q = re.compile(
+    r"\b(why|cause[sd]?|causing|reason|risk|trigger|lead to|because|linked)\b", re.I
+)
+_TREAT_Q = re.compile(
+    r"\b(how (do|can|should|to)|treat|relieve|relief|help|ease|stop|prevent|get rid|remedy|"
+    r"what (should|can) i do|cure|soothe)\b",
+    re.I,
+)
+_DIFF_Q = re.compile(r"\b(differ|difference|different|compare|versus|vs\.?|distinguish)\b", re.I)
+
+
+_DURATION_Q = re.compile(r"\b(how long|how much time|for how long|last(s|ing)? long)\b", re.I)
+_PLACE_Q = re.compile(r"\b(where|which (part|parts|muscle|muscles)|what (part|parts))\b", re.I)
+
+
+def intent(question: str) -> str:
+    """The kind of answer asked for: "duration", "place", "difference", "cause",
+    "treatment", or "" when the question does not say."""
+    if _DURATION_Q.search(question):
+        return "duration"
+    if _PLACE_Q.search(question):
+        return "place"
+    if _DIFF_Q.search(question):
+        return "difference"
+    if _CAUSE_Q.search(question):
+        return "cause"
+    if _TREAT_Q.search(question):
+        return "treatment"
+    return ""
+
+
+def understand(question: str, history: Sequence[str], vocabulary: Collection[str]) -> Query:
+    asked = tidy(question)
+    resolved = resolve(asked, [tidy(h) for h in history])
+    fixed, changes = correct(resolved, vocabulary)
+    return Query(question=asked, searched_for=fixed, intent=intent(fixed), corrections=changes)

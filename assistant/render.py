@@ -1,0 +1,57 @@
+"""Render stage: an `Answer` as the contract's JSON object, or as text for a terminal.
+
+Does: turn answers into plain data or readable text. Does not: decide anything.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from assistant.answer import Answer
+
+
+def to_json(answer: Answer) -> dict[str, Any]:
+    """The answer object of CONTRACT.md (plus `note`, the assistant's own safety note)."""
+    return {
+        "question": answer.question,
+        "answer": answer.answer,
+        "refused": answer.refused,
+        "searched_for": answer.searched_for,
+        "citations": [
+            {
+                "n": c.n,
+                "source": c.source,
+                "title": c.title,
+                "heading": c.heading,
+                "quote": c.quote,
+                "start": c.start,
+                "end": c.end,
+                "score": round(c.score, 4),
+            }
+            for c in answer.citations
+        ],
+        "timings_ms": answer.timings_ms,
+        "note": answer.note,
+    }
+
+
+def to_text(answer: Answer) -> str:
+    """The answer, then its numbered sources with the exact quotes, for a terminal."""
+    lines = [answer.answer]
+    if answer.searched_for != answer.question:
+        lines += ["", f"(searched for: {answer.searched_for})"]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for c in answer.citations:
+            section = f" — {c.heading}" if c.heading else ""
+            lines.append(f"[{c.n}] {c.title}{section}")
+            lines.append(f"    {c.source}, characters {c.start}–{c.end}")
+            quote = textwrap.fill(
+                f"“{' '.join(c.quote.split())}”",
+                width=88,
+                initial_indent="    ",
+                subsequent_indent="     ",
+            )
+            lines.append(quote)
+    return "\n".join(lines)

@@ -1,0 +1,279 @@
+"""Retrieval stage: the passages and sentences that best answer a query.
+
+Does: rank passages by reciprocal rank fusion of three lists: passages by embedding
+similarity (Chroma), sentences by embedding similarity (Chroma, grouped to their passage) and
+passages by BM25 (bm25s with a Snowball stemmer, built once from the index); then score every
+sentence of the best passages on its own (cosine to the query, plus a little for shared rare
+words and for its passage's rank). Returns `Evidence`: ranked passages and ranked sentences.
+Does not: decide whether the evidence answers the question, or write anything (answer.py).
+
+The BM25 index is built once per process from the stored passages and rebuilt only when the
+index changes (a different passage count); a query never reloads passages.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, replace
+
+from assistant.chunking import is_bullet
+from assistant.documents import Passage
+from assistant.embedding import Embedder
+from assistant.query import Query
+from assistant.store import Store
+from assistant.text import STOPWORDS, content_stems, cue_score, words
+
+RRF_K = 60
+DENSE_K = 20
+SENTENCE_K = 40
+LEXICAL_K = 20
+TOP_PASSAGES = 8
+TOP_SENTENCE_PASSAGES = 12
+MAX_LIST_ITEMS = 6
+# Sentence score = cosine + these weights times: shared rare words (0..1), passage rank
+# (1 for the best passage .. 0), a cue word matching the question's intent (0 or 1), and
+# minus its generality. Chosen by grid search on tests/eval/questions.jsonl (README).
+W_OVERLAP = 0.3
+W_RANK = 0.0
+W_CUE = 0.1
+W_GENERAL = 0.9  # minus this times the sentence's generality (see indexing.generality)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage with its fused rank score and the signals behind it."""
+
+    id: str
+    passage: Passage
+    fused: float
+    dense: float
+    lexical: float
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A sentence that may be quoted, with its own relevance to the query."""
+
+    passage_id: str
+    sentence: Passage
+    score: float
+    similarity: float
+    overlap: float
+
+
+@dataclass(frozen=True)
+class Evidence:
+    query: str
+    passages: tuple[Hit, ...]
+    sentences: tuple[ScoredSentence, ...]
+    coverage: float  # share of the query's content words (by rarity) found in the corpus
+    missing: tuple[str, ...] = ()  # the query's content words the corpus never uses
+
+
+class Lexical:
+    """BM25 over passage texts (with their section headings)."""
+
+    def __init__(self, items: list[tuple[str, Passage]]) -> None:
+        import bm25s
+
+        self.ids = [pid for pid, _ in items]
+        self.passages = {pid: p for pid, p in items}
+        docs = [content_stems(f"{p.heading}\n{p.text}") for _, p in items]
+        self.vocabulary = frozenset(w for _, p in items for w in words(f"{p.heading} {p.text}"))
+        self.df: dict[str, int] = {}
+        for doc in docs:
+            for stem in set(doc):
+                self.df[stem] = self.df.get(stem, 0) + 1
+        self.n = max(1, len(docs))
+        self.bm25 = bm25s.BM25()
+        self.bm25.index([d or ["\0"] for d in docs], show_progress=False)
+        by_source: dict[str, list[tuple[int, str]]] = {}
+        for pid, p in items:
+            by_source.setdefault(p.source, []).append((p.start, pid))
+        self.next_of: dict[str, str] = {}
+        for pairs in by_source.values():
+            pairs.sort()
+            for (_, a), (_, b) in zip(pairs, pairs[1:], strict=False):
+                self.next_of[a] = b
+
+    def list_items(self, pid: str) -> list[str]:
+        """The bullet items that follow a passage ending in a colon ("These include:")."""
+        lead = self.passages[pid]
+        if not lead.text.rstrip().endswith(":"):
+            return []
+        items = []
+        nxt = self.next_of.get(pid)
+        while nxt is not None and len(items) < MAX_LIST_ITEMS:
+            p = self.passages[nxt]
+            if p.heading != lead.heading or not is_bullet(p.text):
+                break
+            items.append(nxt)
+            nxt = self.next_of.get(nxt)
+        return items
+
+    def near_stem(self, stem: str) -> str | None:
+        """The corpus stem this one is (nearly) the same as: itself, or one edit away for
+        stems of five letters or more ("paralys" -> "paralyz", "pregnant" -> "pregnanc")."""
+        if stem in self.df:
+            return stem
+        if len(stem) < 5:
+            return None
+        import jellyfish
+
+        for other in self.df:
+            if (
+                abs(len(other) - len(stem)) <= 1
+                and other[:3] == stem[:3]
+                and jellyfish.damerau_levenshtein_distance(stem, other) <= 1
+            ):
+                return other
+        return None
+
+    def known_stems(self, stems: list[str]) -> list[str]:
+        return [k for k in (self.near_stem(s) for s in stems) if k is not None]
+
+    def covers(self, word: str) -> bool:
+        """Whether the corpus uses this word, or one of (nearly) the same stem."""
+        stems = content_stems(word)
+        return not stems or self.near_stem(stems[0]) is not None
+
+    def idf(self, stem: str) -> float:
+        return math.log(1 + self.n / (1 + self.df.get(stem, 0)))
+
+    def search(self, stems: list[str], k: int) -> list[tuple[str, float]]:
+        known = self.known_stems(stems)
+        if not known or not self.ids:
+            return []
+        scores = self.bm25.get_scores(known)
+        order = scores.argsort()[::-1][:k]
+        return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
+
+
+class Retriever:
+    """Hybrid search over one `Store`. Heavy parts (model, BM25) load on first use."""
+
+    def __init__(self, store: Store, embedder: Embedder) -> None:
+        self.store = store
+        self.embedder = embedder
+        self._lexical: Lexical | None = None
+        self._lexical_count = -1
+        self._lock = threading.Lock()
+
+    def lexical(self) -> Lexical:
+        count = self.store.count()
+        with self._lock:
+            if self._lexical is None or count != self._lexical_count:
+                self._lexical = Lexical(list(self.store.passages()))
+                self._lexical_count = count
+            return self._lexical
+
+    def warm(self) -> None:
+        """Load the model and build BM25 now rather than on the first question."""
+        self.lexical()
+        self.embedder.encode_query("warm up")
+
+    def search(self, query: Query, top: int = TOP_PASSAGES) -> Evidence:
+        lexical = self.lexical()
+        vector = self.embedder.encode_query(query.searched_for)
+        stems = lexical.known_stems(content_stems(query.searched_for)) + [
+            s for s in content_stems(query.searched_for) if lexical.near_stem(s) is None
+        ]
+
+        dense = self.store.query(vector, DENSE_K)
+        by_sentence = self.store.query_sentences(vector, SENTENCE_K)
+        bm25 = lexical.search(stems, LEXICAL_K)
+
+        fused: dict[str, float] = {}
+        cosine: dict[str, float] = {}
+        passages: dict[str, Passage] = {}
+        for rank, (pid, passage, sim) in enumerate(dense):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+            cosine[pid] = sim
+            passages[pid] = passage
+        seen: set[str] = set()
+        for pid, sentence, sim in by_sentence:
+            passages.setdefault(pid, lexical.passages.get(pid, sentence))
+            if pid in seen:
+                continue
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + len(seen))
+            cosine[pid] = max(cosine.get(pid, -1.0), sim)
+            seen.add(pid)
+        scores = dict(bm25)
+        for rank, (pid, _) in enumerate(bm25):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+        for pid in fused:
+            if pid not in passages and pid in lexical.passages:
+                passages[pid] = lexical.passages[pid]
+        ranked = sorted((pid for pid in fused if pid in passages), key=lambda p: -fused[p])
+        chosen = ranked[:top]
+        for pid, _, _ in by_sentence[:TOP_SENTENCE_PASSAGES]:  # where the best sentences are
+            if pid not in chosen and pid in passages:
+                chosen.append(pid)
+        for pid in list(chosen):  # a list's lead-in brings its items along
+            chosen += [i for i in lexical.list_items(pid) if i not in chosen]
+        for pid in chosen:
+            passages.setdefault(pid, lexical.passages[pid])
+            fused.setdefault(pid, 0.0)
+        hits = tuple(
+            Hit(pid, passages[pid], fused[pid], cosine.get(pid, 0.0), scores.get(pid, 0.0))
+            for pid in chosen
+        )
+        missing = tuple(
+            dict.fromkeys(
+                w
+                for w in words(query.searched_for)
+                if w not in STOPWORDS and len(w) > 2 and not lexical.covers(w)
+            )
+        )
+
+        total_idf = sum(lexical.idf(s) for s in set(stems)) or 1.0
+        known_idf = sum(lexical.idf(s) for s in set(stems) if s in lexical.df)
+        return Evidence(
+            query=query.searched_for,
+            passages=hits,
+            sentences=self._score_sentences(hits, vector, stems, lexical, query.intent),
+            coverage=known_idf / total_idf if stems else 0.0,
+            missing=missing,
+        )
+
+    def _score_sentences(
+        self,
+        hits: tuple[Hit, ...],
+        vector: list[float],
+        stems: list[str],
+        lexical: Lexical,
+        intent: str,
+    ) -> tuple[ScoredSentence, ...]:
+        import numpy as np
+
+        if not hits:
+            return ()
+        found = self.store.sentences_of([h.id for h in hits], with_vectors=True)
+        q = np.asarray(vector)
+        query_stems = set(stems)
+        weight = sum(lexical.idf(s) for s in query_stems) or 1.0
+        out: list[ScoredSentence] = []
+        for rank, hit in enumerate(hits):
+            for sentence, sentence_vector, general in found.get(hit.id, []):
+                sim = float(np.dot(q, np.asarray(sentence_vector)))
+                shared = query_stems & set(content_stems(sentence.text))
+                overlap = sum(lexical.idf(s) for s in shared) / weight
+                score = (
+                    sim
+                    + W_OVERLAP * overlap
+                    + W_RANK * (1.0 - rank / len(hits))
+                    + W_CUE * cue_score(sentence.text, intent)
+                    - W_GENERAL * general
+                )
+                out.append(ScoredSentence(hit.id, sentence, score, sim, overlap))
+        # A list's items answer what its lead-in introduces: they score at least as well.
+        lead_score = {s.passage_id: s.score for s in out if s.sentence.text.rstrip().endswith(":")}
+        for lead_id, score in list(lead_score.items()):
+            items = set(lexical.list_items(lead_id))
+            out = [
+                replace(s, score=max(s.score, score - 0.01)) if s.passage_id in items else s
+                for s in out
+            ]
+        out.sort(key=lambda s: -s.score)
+        return tuple(out)

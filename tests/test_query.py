@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from assistant.query import correct, intent, is_follow_up, resolve, tidy, understand
+
+VOCAB = {"leg", "cramps", "night", "massage", "calves", "stretching", "heated", "pads"}
+
+
+def test_tidy_removes_control_and_zero_width_characters() -> None:
+    assert tidy("  why\x00 do\u200b my\tlegs\n\ncramp?\x1b ") == "why do my legs cramp?"
+    assert tidy("\x00\x01 \u200b") == ""
+
+
+def test_spelling_is_corrected_against_the_corpus_only_for_non_words() -> None:
+    fixed, changes = correct("leg crampz at nite", VOCAB)
+    assert fixed == "leg cramps at night"
+    assert dict(changes) == {"crampz": "cramps", "nite": "night"}
+    # Real English words are never "corrected" into corpus words.
+    assert correct("chocolate cake recipe", VOCAB) == ("chocolate cake recipe", ())
+    assert correct("massge", VOCAB)[0] == "massage"
+
+
+def test_follow_ups_are_resolved_against_the_previous_question() -> None:
+    history = ["Why do leg cramps happen at night?"]
+    assert is_follow_up("and does heat help with that?")
+    resolved = resolve("and does heat help with that?", history)
+    assert "heat" in resolved and "leg cramps" in resolved and "night" in resolved
+    # A full question of its own is left alone, and so is anything without history.
+    own = "What kinds of massage are recommended for leg cramps?"
+    assert resolve(own, history) == own
+    assert resolve("and does heat help with that?", []) == "and does heat help with that?"
+
+
+def test_intent() -> None:
+    assert intent("Why do leg cramps happen at night?") == "cause"
+    assert intent("How can I relieve a cramp?") == "treatment"
+    assert intent("How is RLS different from a cramp?") == "difference"
+    assert intent("How long does a cramp last?") == "duration"
+    assert intent("Where in the leg do cramps hurt?") == "place"
+    assert intent("Is massage holistic?") == ""
+
+
+def test_understand_keeps_the_question_and_reports_what_was_searched() -> None:
+    q = understand("leg crampz at nite?", [], VOCAB)
+    assert q.question == "leg crampz at nite?"
+    assert q.searched_for == "leg cramps at night?"
