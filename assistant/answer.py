@@ -27,8 +27,10 @@ MIN_SIMILARITY = 0.40
 # a much closer match: the articles may speak of cramps, but not of that.
 MIN_SIMILARITY_WITH_MISSING = 0.70
 RARE_RANK = 5000
-MARGIN = 0.15  # other quotes must score within this of the best one
-OTHER_ARTICLE_MARGIN = 0.15  # a second article is quoted when within this of the best
+# Sentence scores are probabilities (retrieval.WEIGHTS). Other quotes must score at least this
+# share of the best one's; a second article's best sentence is quoted at a lower share.
+MIN_SHARE = 0.5
+OTHER_ARTICLE_SHARE = 0.35
 MAX_QUOTES = 4
 MAX_QUOTE_CHARS = 320
 MIN_WORDS = 5
@@ -169,13 +171,15 @@ def _select(evidence: Evidence) -> list[_Quote]:
         seen_stems.append(stems)
 
     for s in ranked:
-        if len(chosen) >= MAX_QUOTES or s.score < best - MARGIN:
+        if len(chosen) >= MAX_QUOTES or s.score < best * MIN_SHARE:
             break
+        if s.similarity < MIN_SIMILARITY:
+            continue  # every quote, not only the best, must be about the question
         if not any(q.start <= s.sentence.start and s.sentence.end <= q.end for q in chosen):
             take(s)
     sources = {q.source for q in chosen}
     for s in ranked:  # the best sentence of each other article, when nearly as good
-        if s.sentence.source in sources or s.score < best - OTHER_ARTICLE_MARGIN:
+        if s.sentence.source in sources or s.score < best * OTHER_ARTICLE_SHARE:
             continue
         if s.similarity >= MIN_SIMILARITY and len(chosen) < MAX_QUOTES + 1:
             take(s)

@@ -160,34 +160,54 @@ def eval_main(argv: Sequence[str]) -> int:
 def calibrate_main(argv: Sequence[str]) -> int:
     parser = _Parser(
         prog="python -m assistant calibrate",
-        description="Best-sentence similarity of answerable vs unanswerable questions.",
+        description="Fit sentence-scoring weights and show the refusal threshold's margins.",
     )
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--l2", type=float, default=None, help="regularisation strength")
     args = parser.parse_args(argv)
-    from assistant import evaluation
-    from assistant.answer import best_similarity
-    from assistant.query import understand
+    from assistant import calibration, evaluation
+    from assistant.answer import MIN_SIMILARITY
+
+    l2 = calibration.L2 if args.l2 is None else args.l2
 
     try:
         assistant = _assistant(Settings.from_env())
+        questions = evaluation.load_questions(args.questions)
     except AssistantError as e:
         return _fail(str(e))
-    rows = evaluation.load_questions(args.questions)
-    vocabulary = assistant.retriever.lexical().vocabulary
-    scored = []
-    for r in rows:
-        query = understand(r["q"], r.get("history", []), vocabulary)
-        evidence = assistant.retriever.search(query)
-        scored.append((best_similarity(evidence), r["kind"], r["q"]))
-    for sim, kind, q in sorted(scored):
+    assistant.warm()
+    rows = calibration.sentence_rows(assistant, questions)
+    halves = [{q["id"] for q in questions[i::2]} for i in (0, 1)]
+    for i, train in enumerate(halves):
+        weights = calibration.fit([r for r in rows if r[0] in train], l2)
+        test = [q for q in questions if q["id"] not in train]
+        m = _with_weights(assistant, weights, test)
+        print(f"fit on half {i + 1}, scored on the other: hit@1 {m['hit@1']} hit@3 {m['hit@3']}")
+    weights = calibration.fit(rows, l2)
+    print(f"weights fitted on all questions, l2={l2} (copy into retrieval.WEIGHTS):")
+    print(json.dumps(weights, indent=4))
+    print("\nbest sentence similarity per question (refusal threshold", MIN_SIMILARITY, "):")
+    sims = calibration.similarities(assistant, questions)
+    for sim, kind, q in sims:
         print(f"{sim:6.3f}  {kind:3}  {q}")
-    ins = [s for s, k, _ in scored if k == "in"]
-    outs = [s for s, k, _ in scored if k == "out"]
-    lo, hi = max(outs, default=0.0), min(ins, default=1.0)
-    print(
-        f"highest unanswerable {lo:.3f}, lowest answerable {hi:.3f}, midpoint {(lo + hi) / 2:.3f}"
-    )
+    ins = [s for s, k, _ in sims if k == "in"]
+    outs = [s for s, k, _ in sims if k == "out"]
+    top_out, low_in = max(outs, default=0.0), min(ins, default=1.0)
+    print(f"highest unanswerable {top_out:.3f}, lowest answerable {low_in:.3f}")
     return 0
+
+
+def _with_weights(assistant, weights: dict[str, float], questions: list[dict]) -> dict:  # noqa: ANN001
+    """Metrics on `questions` with other sentence-scoring weights, then the old ones back."""
+    from assistant import evaluation, retrieval
+
+    saved = dict(retrieval.WEIGHTS)
+    try:
+        retrieval.WEIGHTS.update(weights)
+        return evaluation.metrics(evaluation.run(assistant, questions))
+    finally:
+        retrieval.WEIGHTS.clear()
+        retrieval.WEIGHTS.update(saved)
 
 
 COMMANDS = {"ask": ask_main, "eval": eval_main, "calibrate": calibrate_main, "ingest": ingest_main}

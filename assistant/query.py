@@ -2,7 +2,8 @@
 
 Does: tidy the text; resolve a short follow-up ("and does heat help with that?") against the
 previous question; correct misspelt words against the corpus vocabulary ("crampz" -> "cramps",
-"nite" -> "night") when they are not English words at all; and tell the question's intent
+"nite" -> "night") when they are not English words at all; add the articles' words after lay
+terms ("charley horse" -> "leg cramp", from lay_terms.txt); and tell the question's intent
 (asking for causes, for ways to treat, or for a difference) so sentence ranking can prefer
 sentences of that kind.
 Does not: search, or invent words the corpus does not have.
@@ -14,6 +15,8 @@ import re
 import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 from assistant.text import STOPWORDS, english_ranks, words
 
@@ -27,6 +30,7 @@ class Query:
     searched_for: str  # what is actually searched: follow-ups resolved, typos corrected
     intent: str  # see intent()
     corrections: tuple[tuple[str, str], ...] = ()
+    explained: frozenset[str] = frozenset()  # words of lay terms the glossary explains
 
 
 def tidy(text: str) -> str:
@@ -103,6 +107,38 @@ def correct(text: str, vocabulary: Collection[str]) -> tuple[str, tuple[tuple[st
     return fixed, tuple(changes)
 
 
+# --- lay terms -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def lay_terms() -> tuple[tuple[re.Pattern[str], str, frozenset[str]], ...]:
+    """(pattern of the lay phrases, the articles' words, the lay words) per glossary line."""
+    entries = []
+    text = (resources.files("assistant") / "lay_terms.txt").read_text("utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#") or "=>" not in line:
+            continue
+        left, right = line.split("=>", 1)
+        phrases = [p.strip().lower() for p in left.split("|") if p.strip()]
+        alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+        pattern = re.compile(rf"\b(?:{alternatives})\b", re.I)
+        entries.append((pattern, right.strip(), frozenset(w for p in phrases for w in words(p))))
+    return tuple(entries)
+
+
+def expand(text: str) -> tuple[str, frozenset[str]]:
+    """The text with the articles' words added after each lay term, and the lay words."""
+    added: list[str] = []
+    explained: set[str] = set()
+    for pattern, target, lay_words in lay_terms():
+        if pattern.search(text) and target not in added:
+            added.append(target)
+            explained |= lay_words
+    if not added:
+        return text, frozenset()
+    return f"{text.rstrip()} ({'; '.join(added)})", frozenset(explained)
+
+
 # --- intent --------------------------------------------------------------------------------
 _CAUSE_Q = re.compile(
     r"\b(why|cause[sd]?|causing|reason|risk|trigger|lead to|because|linked)\b", re.I
@@ -116,14 +152,21 @@ _DIFF_Q = re.compile(r"\b(differ|difference|different|compare|versus|vs\.?|disti
 
 
 _DURATION_Q = re.compile(r"\b(how long|how much time|for how long|last(s|ing)? long)\b", re.I)
+_KINDS_Q = re.compile(
+    r"\b(what|which) (kinds?|types?|sorts?|forms?|techniques|methods|conditions|causes)\b|"
+    r"\bexamples? of\b",
+    re.I,
+)
 _PLACE_Q = re.compile(r"\b(where|which (part|parts|muscle|muscles)|what (part|parts))\b", re.I)
 
 
 def intent(question: str) -> str:
-    """The kind of answer asked for: "duration", "place", "difference", "cause",
-    "treatment", or "" when the question does not say."""
+    """The kind of answer asked for: "duration", "kinds" (a list), "place", "difference",
+    "cause", "treatment", or "" when the question does not say."""
     if _DURATION_Q.search(question):
         return "duration"
+    if _KINDS_Q.search(question):
+        return "kinds"
     if _PLACE_Q.search(question):
         return "place"
     if _DIFF_Q.search(question):
@@ -139,4 +182,11 @@ def understand(question: str, history: Sequence[str], vocabulary: Collection[str
     asked = tidy(question)
     resolved = resolve(asked, [tidy(h) for h in history])
     fixed, changes = correct(resolved, vocabulary)
-    return Query(question=asked, searched_for=fixed, intent=intent(fixed), corrections=changes)
+    searched, explained = expand(fixed)
+    return Query(
+        question=asked,
+        searched_for=searched,
+        intent=intent(fixed),
+        corrections=changes,
+        explained=explained,
+    )

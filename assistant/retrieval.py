@@ -14,8 +14,9 @@ index changes (a different passage count); a query never reloads passages.
 from __future__ import annotations
 
 import math
+import re
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from assistant.chunking import is_bullet
 from assistant.documents import Passage
@@ -30,14 +31,33 @@ SENTENCE_K = 40
 LEXICAL_K = 20
 TOP_PASSAGES = 8
 TOP_SENTENCE_PASSAGES = 12
+TOP_LEXICAL_PASSAGES = 4
 MAX_LIST_ITEMS = 6
-# Sentence score = cosine + these weights times: shared rare words (0..1), passage rank
-# (1 for the best passage .. 0), a cue word matching the question's intent (0 or 1), and
-# minus its generality. Chosen by grid search on tests/eval/questions.jsonl (README).
-W_OVERLAP = 0.3
-W_RANK = 0.0
-W_CUE = 0.1
-W_GENERAL = 0.9  # minus this times the sentence's generality (see indexing.generality)
+# A sentence's score is the probability that it answers the question: a logistic regression
+# on these features, fitted on the labelled questions (`python -m assistant calibrate`):
+#   sim            cosine of query and sentence vectors
+#   gap            sim minus the best sim among the candidates
+#   overlap        share of the query's rare words (by idf) the sentence contains
+#   label_overlap  the same for a bullet's label ("Dehydration: ...")
+#   cue            1 when the sentence is the kind of answer asked for (query.intent)
+#   general        how much the sentence resembles the rest of its article (hubness)
+#   rank           its passage's fused rank, 1 for the best .. 0
+#   bm25           its passage's BM25 score over the best one's
+#   lead           for a list item, the sim of the lead-in that introduces its list
+FEATURES = ("sim", "gap", "overlap", "label_overlap", "cue", "general", "rank", "bm25", "lead")
+WEIGHTS = {  # fitted with L2 0.01 on 49 answerable questions, 1,000+ labelled sentences
+    "sim": 0.552,
+    "gap": 0.525,
+    "overlap": 0.96,
+    "label_overlap": 0.35,
+    "cue": 0.924,
+    "general": -0.139,
+    "rank": 0.765,
+    "bm25": 1.438,
+    "lead": 0.112,
+    "bias": -3.96,
+}
+_LABEL = re.compile(r"^([^:.!?]{2,60}):\s")
 
 
 @dataclass(frozen=True)
@@ -60,6 +80,7 @@ class ScoredSentence:
     score: float
     similarity: float
     overlap: float
+    features: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,12 +227,19 @@ class Retriever:
             if pid not in passages and pid in lexical.passages:
                 passages[pid] = lexical.passages[pid]
         ranked = sorted((pid for pid in fused if pid in passages), key=lambda p: -fused[p])
-        chosen = ranked[:top]
-        for pid, _, _ in by_sentence[:TOP_SENTENCE_PASSAGES]:  # where the best sentences are
-            if pid not in chosen and pid in passages:
-                chosen.append(pid)
-        for pid in list(chosen):  # a list's lead-in brings its items along
-            chosen += [i for i in lexical.list_items(pid) if i not in chosen]
+        candidates = ranked[:top]
+        # Also where the best sentences are, and the best lexical matches: a passage strong in
+        # one list only ranks low in the fusion, but its sentences deserve to be judged.
+        extra = [pid for pid, _, _ in by_sentence[:TOP_SENTENCE_PASSAGES]]
+        extra += [pid for pid, _ in bm25[:TOP_LEXICAL_PASSAGES]]
+        for pid in extra:
+            if pid not in candidates and pid in passages:
+                candidates.append(pid)
+        chosen: list[str] = []
+        for pid in candidates:  # a list's lead-in brings its items, ranked right after it
+            for item in [pid, *lexical.list_items(pid)]:
+                if item not in chosen:
+                    chosen.append(item)
         for pid in chosen:
             passages.setdefault(pid, lexical.passages[pid])
             fused.setdefault(pid, 0.0)
@@ -223,7 +251,10 @@ class Retriever:
             dict.fromkeys(
                 w
                 for w in words(query.searched_for)
-                if w not in STOPWORDS and len(w) > 2 and not lexical.covers(w)
+                if w not in STOPWORDS
+                and w not in query.explained
+                and len(w) > 2
+                and not lexical.covers(w)
             )
         )
 
@@ -253,27 +284,47 @@ class Retriever:
         q = np.asarray(vector)
         query_stems = set(stems)
         weight = sum(lexical.idf(s) for s in query_stems) or 1.0
-        out: list[ScoredSentence] = []
+        top_bm25 = max((h.lexical for h in hits), default=0.0) or 1.0
+
+        def overlap(text: str) -> float:
+            shared = query_stems & set(content_stems(text))
+            return sum(lexical.idf(s) for s in shared) / weight
+
+        rows = []
         for rank, hit in enumerate(hits):
             for sentence, sentence_vector, general in found.get(hit.id, []):
                 sim = float(np.dot(q, np.asarray(sentence_vector)))
-                shared = query_stems & set(content_stems(sentence.text))
-                overlap = sum(lexical.idf(s) for s in shared) / weight
-                score = (
-                    sim
-                    + W_OVERLAP * overlap
-                    + W_RANK * (1.0 - rank / len(hits))
-                    + W_CUE * cue_score(sentence.text, intent)
-                    - W_GENERAL * general
+                label = _LABEL.match(sentence.text)
+                rows.append(
+                    (
+                        hit,
+                        sentence,
+                        {
+                            "sim": sim,
+                            "overlap": overlap(sentence.text),
+                            "label_overlap": overlap(label.group(1)) if label else 0.0,
+                            "cue": cue_score(sentence.text, intent),
+                            "general": general,
+                            "rank": 1.0 - rank / len(hits),
+                            "bm25": hit.lexical / top_bm25,
+                            "lead": 0.0,
+                        },
+                    )
                 )
-                out.append(ScoredSentence(hit.id, sentence, score, sim, overlap))
-        # A list's items answer what its lead-in introduces: they score at least as well.
-        lead_score = {s.passage_id: s.score for s in out if s.sentence.text.rstrip().endswith(":")}
-        for lead_id, score in list(lead_score.items()):
-            items = set(lexical.list_items(lead_id))
-            out = [
-                replace(s, score=max(s.score, score - 0.01)) if s.passage_id in items else s
-                for s in out
-            ]
+        # A list's items answer what its lead-in introduces ("These include:").
+        lead_sim = {h.id: f["sim"] for h, s, f in rows if s.text.rstrip().endswith(":")}
+        for lead_id, sim in lead_sim.items():
+            for item in lexical.list_items(lead_id):
+                for h, _, f in rows:
+                    if h.id == item:
+                        f["lead"] = max(f["lead"], sim)
+        best_sim = max(f["sim"] for _, _, f in rows) if rows else 0.0
+        out = []
+        for hit, sentence, f in rows:
+            f["gap"] = f["sim"] - best_sim
+            logit = WEIGHTS["bias"] + sum(WEIGHTS[k] * f[k] for k in FEATURES)
+            score = 1.0 / (1.0 + math.exp(-logit))  # probability it answers the question
+            features = tuple(f[k] for k in FEATURES)
+            out.append(ScoredSentence(hit.id, sentence, score, f["sim"], f["overlap"], features))
         out.sort(key=lambda s: -s.score)
         return tuple(out)

@@ -67,6 +67,7 @@ _CUES = {
         r"\b(seconds?|minutes?|an hour)\b",
         re.I,
     ),
+    "kinds": re.compile(r"^[^:.!?]{2,60}:\s"),  # a labelled list item: "Deep tissue massage: ..."
     "place": re.compile(
         r"\b(calf|calves|thighs?|feet|foot|toes?|ankles?|knees?|hamstrings?|shins?|hips?|"
         r"arms?|hands?|back|neck|muscles? of)\b",

@@ -1,0 +1,67 @@
+"""Calibration: fit the sentence-scoring weights and check the refusal threshold on the
+labelled questions (tests/eval/questions.jsonl), so neither is guessed.
+
+Does: for every answerable question, label each quotable candidate sentence 1 when it holds
+one of the question's expected phrases, else 0, and fit a logistic regression (numpy, L2) on
+the sentences' features (retrieval.FEATURES). It reports the fit on each half of the set when
+trained on the other half, so overfitting shows. For refusals it lists every question's best
+sentence similarity, answerable and not, and the gap between them.
+Does not: change any file. The printed weights are copied into retrieval.WEIGHTS by hand, so
+every change to them is a reviewed commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant import retrieval
+from assistant.answer import _quotable, best_similarity
+from assistant.api import Assistant
+from assistant.query import understand
+
+L2 = 0.01  # chosen by the half/half check: the best held-out hit@1 and hit@3
+
+
+def sentence_rows(
+    assistant: Assistant, questions: list[dict[str, Any]]
+) -> list[tuple[str, tuple[float, ...], float]]:
+    """(question id, features, label) for every quotable candidate of answerable questions."""
+    vocabulary = assistant.retriever.lexical().vocabulary
+    rows = []
+    for q in questions:
+        if q["kind"] != "in":
+            continue
+        evidence = assistant.retriever.search(understand(q["q"], q.get("history", []), vocabulary))
+        for s in evidence.sentences:
+            if _quotable(s.sentence):
+                label = float(any(e in s.sentence.text for e in q["expect"]))
+                rows.append((q["id"], s.features, label))
+    return rows
+
+
+def fit(rows: list[tuple[str, tuple[float, ...], float]], l2: float = L2) -> dict[str, float]:
+    """Logistic regression by gradient descent; returns a weight per feature and "bias"."""
+    import numpy as np
+
+    x = np.array([r[1] for r in rows], dtype=float)
+    y = np.array([r[2] for r in rows], dtype=float)
+    x1 = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(x1.shape[1])
+    for _ in range(4000):
+        p = 1.0 / (1.0 + np.exp(-(x1 @ w)))
+        grad = x1.T @ (p - y) / len(y) + l2 * np.r_[w[:-1], 0.0]
+        w -= 0.5 * grad
+    names = (*retrieval.FEATURES, "bias")
+    return {k: round(float(v), 3) for k, v in zip(names, w, strict=True)}
+
+
+def similarities(
+    assistant: Assistant, questions: list[dict[str, Any]]
+) -> list[tuple[float, str, str]]:
+    """(best quotable sentence similarity, kind, question) for every question."""
+    vocabulary = assistant.retriever.lexical().vocabulary
+    out = []
+    for q in questions:
+        evidence = assistant.retriever.search(understand(q["q"], q.get("history", []), vocabulary))
+        out.append((best_similarity(evidence), q["kind"], q["q"]))
+    return sorted(out)
