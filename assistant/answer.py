@@ -19,13 +19,14 @@ from assistant.documents import Passage
 from assistant.retrieval import Evidence, ScoredSentence
 from assistant.text import content_stems, is_rare
 
-# Calibrated on tests/eval/questions.jsonl (see README "Refusals"): the lowest best-sentence
-# similarity among answerable questions sits above this, the highest among unanswerable ones
-# below it.
-MIN_SIMILARITY = 0.40
-# A question that hinges on a rare word the articles never use ("quinine", "magnesium") needs
-# a much closer match: the articles may speak of cramps, but not of that.
-MIN_SIMILARITY_WITH_MISSING = 0.70
+# Refusal thresholds on the best quotable sentence's similarity, each the cut with the fewest
+# errors on tests/eval/questions.jsonl (`python -m assistant calibrate`, README "Refusals").
+MIN_SIMILARITY = 0.512
+# A question with a rare word the articles never use ("quinine", "magnesium") needs a closer
+# match: the articles may speak of cramps, but not of that.
+MIN_SIMILARITY_WITH_MISSING = 0.587
+# Once a question is answered, each further quote must still be on its topic.
+QUOTE_MIN_SIMILARITY = 0.40
 RARE_RANK = 5000
 # Sentence scores are probabilities (retrieval.WEIGHTS). Other quotes must score at least this
 # share of the best one's; a second article's best sentence is quoted at a lower share.
@@ -173,7 +174,7 @@ def _select(evidence: Evidence) -> list[_Quote]:
     for s in ranked:
         if len(chosen) >= MAX_QUOTES or s.score < best * MIN_SHARE:
             break
-        if s.similarity < MIN_SIMILARITY:
+        if s.similarity < QUOTE_MIN_SIMILARITY:
             continue  # every quote, not only the best, must be about the question
         if not any(q.start <= s.sentence.start and s.sentence.end <= q.end for q in chosen):
             take(s)
@@ -181,7 +182,7 @@ def _select(evidence: Evidence) -> list[_Quote]:
     for s in ranked:  # the best sentence of each other article, when nearly as good
         if s.sentence.source in sources or s.score < best * OTHER_ARTICLE_SHARE:
             continue
-        if s.similarity >= MIN_SIMILARITY and len(chosen) < MAX_QUOTES + 1:
+        if s.similarity >= QUOTE_MIN_SIMILARITY and len(chosen) < MAX_QUOTES + 1:
             take(s)
             sources.add(s.sentence.source)
     return chosen
@@ -204,6 +205,11 @@ def compose(question: str, searched_for: str, evidence: Evidence | None) -> Answ
     if not quotes:
         text = REFUSAL + (f"\n\n{note}" if note else "")
         return Answer(question, text, True, searched_for, (), note=note)
+    absent = missing_rare(evidence)
+    if absent:  # answered, but part of the question is not in the articles: say so
+        words = ", ".join(f"*{escape(w)}*" for w in absent)
+        lacking = f"**Assistant's note:** the articles don't mention {words}."
+        note = f"{lacking}\n\n{note}" if note else lacking
     citations = []
     for n, q in enumerate(quotes, start=1):
         first = q.parts[0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant import retrieval
-from assistant.answer import _quotable, best_similarity
+from assistant.answer import _quotable, best_similarity, missing_rare
 from assistant.api import Assistant
 from assistant.query import understand
 
@@ -57,11 +57,30 @@ def fit(rows: list[tuple[str, tuple[float, ...], float]], l2: float = L2) -> dic
 
 def similarities(
     assistant: Assistant, questions: list[dict[str, Any]]
-) -> list[tuple[float, str, str]]:
-    """(best quotable sentence similarity, kind, question) for every question."""
+) -> list[tuple[float, str, str, list[str]]]:
+    """(best quotable sentence similarity, kind, question, rare words the corpus lacks) for
+    every question, lowest similarity first."""
     vocabulary = assistant.retriever.lexical().vocabulary
     out = []
     for q in questions:
         evidence = assistant.retriever.search(understand(q["q"], q.get("history", []), vocabulary))
-        out.append((best_similarity(evidence), q["kind"], q["q"]))
+        out.append((best_similarity(evidence), q["kind"], q["q"], missing_rare(evidence)))
     return sorted(out)
+
+
+def threshold(answerable: list[float], unanswerable: list[float]) -> float:
+    """The cut that misclassifies the fewest labelled questions (refuse below it); among
+    equally good cuts, the middle of the widest gap."""
+    values = sorted(set(answerable) | set(unanswerable))
+    if not values:
+        return 0.5
+    cuts = [values[0] - 0.01] + [(a + b) / 2 for a, b in zip(values, values[1:], strict=False)]
+    cuts.append(values[-1] + 0.01)
+
+    def errors(t: float) -> int:
+        return sum(s < t for s in answerable) + sum(s >= t for s in unanswerable)
+
+    def gap(t: float) -> float:
+        return min((abs(v - t) for v in values), default=0.0)
+
+    return round(min(cuts, key=lambda t: (errors(t), -gap(t))), 3)

@@ -166,7 +166,7 @@ def calibrate_main(argv: Sequence[str]) -> int:
     parser.add_argument("--l2", type=float, default=None, help="regularisation strength")
     args = parser.parse_args(argv)
     from assistant import calibration, evaluation
-    from assistant.answer import MIN_SIMILARITY
+    from assistant.answer import MIN_SIMILARITY, MIN_SIMILARITY_WITH_MISSING
 
     l2 = calibration.L2 if args.l2 is None else args.l2
 
@@ -186,14 +186,24 @@ def calibrate_main(argv: Sequence[str]) -> int:
     weights = calibration.fit(rows, l2)
     print(f"weights fitted on all questions, l2={l2} (copy into retrieval.WEIGHTS):")
     print(json.dumps(weights, indent=4))
-    print("\nbest sentence similarity per question (refusal threshold", MIN_SIMILARITY, "):")
+    print("\nbest sentence similarity per question, and rare words the articles lack:")
     sims = calibration.similarities(assistant, questions)
-    for sim, kind, q in sims:
-        print(f"{sim:6.3f}  {kind:3}  {q}")
-    ins = [s for s, k, _ in sims if k == "in"]
-    outs = [s for s, k, _ in sims if k == "out"]
-    top_out, low_in = max(outs, default=0.0), min(ins, default=1.0)
-    print(f"highest unanswerable {top_out:.3f}, lowest answerable {low_in:.3f}")
+    for sim, kind, q, rare in sims:
+        print(f"{sim:6.3f}  {kind:3}  {q}" + (f"   [missing: {', '.join(rare)}]" if rare else ""))
+    plain_in = [s for s, k, _, r in sims if k == "in" and not r]
+    plain_out = [s for s, k, _, r in sims if k == "out" and not r]
+    rare_in = [s for s, k, _, r in sims if k == "in" and r]
+    rare_out = [s for s, k, _, r in sims if k == "out" and r]
+    for name, ins, outs, now in [
+        ("MIN_SIMILARITY", plain_in, plain_out, MIN_SIMILARITY),
+        ("MIN_SIMILARITY_WITH_MISSING", rare_in, rare_out, MIN_SIMILARITY_WITH_MISSING),
+    ]:
+        best = calibration.threshold(ins, outs)
+        wrong = sum(s < best for s in ins) + sum(s >= best for s in outs)
+        print(
+            f"{name} = {now}: highest unanswerable {max(outs, default=0.0):.3f}, lowest "
+            f"answerable {min(ins, default=1.0):.3f}; fewest errors ({wrong}) at {best}"
+        )
     return 0
 
 

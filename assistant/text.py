@@ -23,7 +23,8 @@ STOPWORDS = frozenset(
     theirs them themselves then there these they this those through to too under until up very
     was we were what when where which while who whom why will with would you your yours
     yourself yourselves tell explain describe please know anything something get got way ways
-    thing things really much many say says said article articles""".split()
+    thing things really much many say says said article articles what's it's i'm i've
+    i'd don't doesn't didn't can't won't isn't aren't wasn't there's that's""".split()
 )
 
 
