@@ -131,6 +131,8 @@ def ingest(
     for source in gone:
         store.remove(source)
 
+    if embedded or gone:
+        store.mark_changed()
     after = store.documents()
     if not after:
         raise CorpusError(f"No document from {settings.corpus_dir} could be indexed.")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 from dataclasses import dataclass
 
 from assistant.chunking import is_bullet
@@ -33,6 +34,7 @@ TOP_PASSAGES = 8
 TOP_SENTENCE_PASSAGES = 12
 TOP_LEXICAL_PASSAGES = 4
 MAX_LIST_ITEMS = 6
+RECHECK_SECONDS = 1.0
 # A sentence's score is the probability that it answers the question: a logistic regression
 # on these features, fitted on the labelled questions (`python -m assistant calibrate`):
 #   sim            cosine of query and sentence vectors
@@ -178,15 +180,21 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self._lexical: Lexical | None = None
-        self._lexical_count = -1
+        self._version = ""
+        self._checked = 0.0
         self._lock = threading.Lock()
 
     def lexical(self) -> Lexical:
-        count = self.store.count()
+        """BM25 and the passages in memory, rebuilt when the index has changed (checked at most
+        once every `RECHECK_SECONDS`, so a re-ingest shows up without a restart)."""
         with self._lock:
-            if self._lexical is None or count != self._lexical_count:
-                self._lexical = Lexical(list(self.store.passages()))
-                self._lexical_count = count
+            now = time.monotonic()
+            if self._lexical is None or now - self._checked > RECHECK_SECONDS:
+                version = self.store.version()
+                self._checked = now
+                if self._lexical is None or version != self._version:
+                    self._lexical = Lexical(list(self.store.passages()))
+                    self._version = version
             return self._lexical
 
     def warm(self) -> None:
@@ -201,20 +209,28 @@ class Retriever:
             s for s in content_stems(query.searched_for) if lexical.near_stem(s) is None
         ]
 
-        dense = self.store.query(vector, DENSE_K)
-        by_sentence = self.store.query_sentences(vector, SENTENCE_K)
+        dense = [
+            (pid, sim)
+            for pid, sim in self.store.nearest(vector, DENSE_K)
+            if pid in lexical.passages
+        ]
+        by_sentence = [
+            (pid, sim)
+            for pid, sim in self.store.nearest_sentences(vector, SENTENCE_K)
+            if pid in lexical.passages
+        ]
         bm25 = lexical.search(stems, LEXICAL_K)
 
         fused: dict[str, float] = {}
         cosine: dict[str, float] = {}
         passages: dict[str, Passage] = {}
-        for rank, (pid, passage, sim) in enumerate(dense):
+        for rank, (pid, sim) in enumerate(dense):
             fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
             cosine[pid] = sim
-            passages[pid] = passage
+            passages[pid] = lexical.passages[pid]
         seen: set[str] = set()
-        for pid, sentence, sim in by_sentence:
-            passages.setdefault(pid, lexical.passages.get(pid, sentence))
+        for pid, sim in by_sentence:
+            passages.setdefault(pid, lexical.passages[pid])
             if pid in seen:
                 continue
             fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + len(seen))
@@ -230,7 +246,7 @@ class Retriever:
         candidates = ranked[:top]
         # Also where the best sentences are, and the best lexical matches: a passage strong in
         # one list only ranks low in the fusion, but its sentences deserve to be judged.
-        extra = [pid for pid, _, _ in by_sentence[:TOP_SENTENCE_PASSAGES]]
+        extra = [pid for pid, _ in by_sentence[:TOP_SENTENCE_PASSAGES]]
         extra += [pid for pid, _ in bm25[:TOP_LEXICAL_PASSAGES]]
         for pid in extra:
             if pid not in candidates and pid in passages:

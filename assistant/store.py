@@ -174,6 +174,20 @@ class Store:
     def count(self) -> int:
         return int(self.collection.count())
 
+    def version(self) -> str:
+        """Changes whenever an ingest changed the index (see `mark_changed`)."""
+        _ = self.collection
+        try:
+            meta = self._client.get_collection(self.settings.collection).metadata or {}
+        except Exception:
+            meta = {}
+        return f"{meta.get('version', '')}/{self.count()}"
+
+    def mark_changed(self) -> None:
+        """Record that the index changed, so running assistants reload what they keep."""
+        stamp = datetime.now(UTC).isoformat(timespec="microseconds")
+        self.collection.modify(metadata={"version": stamp})
+
     def passages(self) -> Iterator[tuple[str, Passage]]:
         """(id, passage) for every passage in the index, in pages."""
         for page in self._pages(["metadatas", "documents"]):
@@ -184,25 +198,13 @@ class Store:
 
     def query(self, vector: Sequence[float], k: int) -> list[tuple[str, Passage, float]]:
         """The `k` passages nearest to `vector`: (id, passage, cosine similarity), best first."""
-        return self._query(self.collection, vector, k)
-
-    def query_sentences(self, vector: Sequence[float], k: int) -> list[tuple[str, Passage, float]]:
-        """The `k` sentences nearest to `vector`: (passage id, sentence, cosine), best first."""
-        return self._query(self.sentence_collection, vector, k, id_key="passage_id")
-
-    def _query(
-        self, collection: Any, vector: Sequence[float], k: int, id_key: str | None = None
-    ) -> list[tuple[str, Passage, float]]:
-        n = min(k, int(collection.count()))
-        if n <= 0:
-            return []
-        res = collection.query(
+        res = self.collection.query(
             query_embeddings=[list(vector)],
-            n_results=n,
+            n_results=k,
             include=["documents", "metadatas", "distances"],
         )
         return [
-            (str(meta[id_key]) if id_key else pid, _passage(text, meta), 1.0 - float(dist))
+            (pid, _passage(text, meta), 1.0 - float(dist))
             for pid, text, meta, dist in zip(
                 res["ids"][0],
                 res["documents"][0],
@@ -210,6 +212,25 @@ class Store:
                 res["distances"][0],
                 strict=True,
             )
+        ]
+
+    def nearest(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
+        """(passage id, cosine) of the `k` nearest passages; ids and distances only."""
+        res = self.collection.query(
+            query_embeddings=[list(vector)], n_results=k, include=["distances"]
+        )
+        return [
+            (pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0], strict=True)
+        ]
+
+    def nearest_sentences(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
+        """(passage id, cosine) of the `k` nearest sentences, best first."""
+        res = self.sentence_collection.query(
+            query_embeddings=[list(vector)], n_results=k, include=["metadatas", "distances"]
+        )
+        return [
+            (str(meta["passage_id"]), 1.0 - float(d))
+            for meta, d in zip(res["metadatas"][0], res["distances"][0], strict=True)
         ]
 
     def sentences_of(

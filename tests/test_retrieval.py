@@ -1,0 +1,80 @@
+"""Hybrid retrieval with the real model and a real Chroma index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import retrieval
+from assistant.embedding import Embedder
+from assistant.indexing import ingest
+from assistant.query import understand
+from assistant.retrieval import Retriever
+from assistant.settings import Settings
+from assistant.store import Store
+
+
+def search(retriever: Retriever, question: str):
+    lexical = retriever.lexical()
+    return retriever.search(understand(question, [], lexical.vocabulary))
+
+
+@pytest.fixture(scope="module")
+def retriever(indexed: Settings, embedder: Embedder) -> Retriever:
+    return Retriever(Store(indexed), embedder)
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase"),
+    [
+        ("leg crampz at nite why", "concrete floors"),  # typos
+        ("what gives you a charley horse in the night?", "inactive hours"),  # lay term
+        ("Does stretching help with leg cramps?", "stretching"),  # strong in BM25 only
+        ("What kinds of massage are recommended for leg cramps?", "Trigger point therapy"),
+        ("What should I do during a severe, paralysing cramp?", "circular movements"),
+    ],
+)
+def test_candidates_include_the_answer(retriever: Retriever, question: str, phrase: str) -> None:
+    evidence = search(retriever, question)
+    assert any(phrase in s.sentence.text for s in evidence.sentences[:12])
+
+
+def test_list_items_follow_their_lead_in(retriever: Retriever) -> None:
+    lexical = retriever.lexical()
+    lead = next(pid for pid, p in lexical.passages.items() if p.text.endswith("These include:"))
+    items = [lexical.passages[i].text for i in lexical.list_items(lead)]
+    assert [t.split(":")[0] for t in items] == [
+        "• Dehydration",
+        "• Overexertion",
+        "• Medical conditions",
+    ]
+
+
+def test_near_stems_and_missing_words(retriever: Retriever) -> None:
+    lexical = retriever.lexical()
+    assert lexical.covers("paralysing") and lexical.covers("pregnant")
+    assert not lexical.covers("magnesium")
+    evidence = search(retriever, "Does magnesium help leg cramps?")
+    assert evidence.missing == ("magnesium",)
+
+
+def test_sentence_scores_are_probabilities_best_first(retriever: Retriever) -> None:
+    evidence = search(retriever, "How does massage help leg cramps?")
+    scores = [s.score for s in evidence.sentences]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 < s < 1.0 for s in scores)
+    assert all(len(s.features) == len(retrieval.FEATURES) for s in evidence.sentences)
+
+
+def test_a_reingest_is_picked_up_without_a_restart(
+    settings: Settings, corpus: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(settings, store=Store(settings), embedder=embedder)
+    monkeypatch.setattr(retrieval, "RECHECK_SECONDS", 0.0)
+    retriever = Retriever(Store(settings), embedder)
+    assert not any("quinoa" in p.text for p in retriever.lexical().passages.values())
+    night = corpus / "why-leg-cramps-strike-at-night.txt"
+    night.write_text(night.read_text().replace("acupuncture", "quinoa"))  # same passage count
+    ingest(settings, store=Store(settings), embedder=embedder)
+    assert any("quinoa" in p.text for p in retriever.lexical().passages.values())
