@@ -34,6 +34,7 @@ MIN_SHARE = 0.5
 OTHER_ARTICLE_SHARE = 0.35
 MAX_QUOTES = 4
 MAX_QUOTE_CHARS = 320
+MAX_QUOTE_SENTENCES = 2  # neighbouring sentences joined into one quote, at most
 MIN_WORDS = 5
 
 REFUSAL = "The articles don't cover this, so I can't answer it from them."
@@ -162,7 +163,11 @@ def _select(evidence: Evidence) -> list[_Quote]:
             return  # a near-duplicate of a quote already taken
         for q in chosen:  # joins a neighbouring sentence already quoted
             siblings = by_passage[q.passage_id]
-            if q.passage_id == s.passage_id and _adjacent(siblings, q, s.sentence):
+            if (
+                q.passage_id == s.passage_id
+                and len(q.parts) < MAX_QUOTE_SENTENCES
+                and _adjacent(siblings, q, s.sentence)
+            ):
                 merged = sorted([*q.parts, s.sentence], key=lambda p: p.start)
                 if merged[-1].end - merged[0].start <= MAX_QUOTE_CHARS:
                     q.parts = merged
@@ -182,7 +187,9 @@ def _select(evidence: Evidence) -> list[_Quote]:
     for s in ranked:  # the best sentence of each other article, when nearly as good
         if s.sentence.source in sources or s.score < best * OTHER_ARTICLE_SHARE:
             continue
-        if s.similarity >= QUOTE_MIN_SIMILARITY and len(chosen) < MAX_QUOTES + 1:
+        if s.similarity >= QUOTE_MIN_SIMILARITY:
+            if len(chosen) >= MAX_QUOTES:
+                chosen.pop()  # the weakest quote makes room for the other article
             take(s)
             sources.add(s.sentence.source)
     return chosen

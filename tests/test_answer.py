@@ -98,3 +98,11 @@ def test_safety_note_for_warning_signs_is_not_a_citation() -> None:
     assert all(SAFETY_NOTE not in c.quote for c in a.citations)
     refused = compose("My calf is swollen", "q", None)
     assert refused.refused and refused.citations == () and SAFETY_NOTE in refused.answer
+
+
+def test_a_quote_joins_at_most_two_sentences() -> None:
+    a = compose("q", "q", evidence((S1, 0.9, "p1"), (S2, 0.88, "p1"), (S3, 0.87, "p1")))
+    assert [c.quote for c in a.citations] == [
+        "Cramps often strike the calves. This pain can last from seconds to an hour.",
+        "Stretching before bed helps.",
+    ]
