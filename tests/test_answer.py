@@ -18,7 +18,7 @@ from assistant.retrieval import Evidence, Hit, ScoredSentence
 TEXT = (
     "Night cramps\n\n"
     "Cramps often strike the calves. This pain can last from seconds to an hour. "
-    "Stretching before bed helps.\n\n"
+    "Stretching before going to bed helps.\n\n"
     "Other causes include: dehydration and long hours of sitting [1] <b>bold</b>.\n"
 )
 
@@ -30,12 +30,12 @@ def passage(text: str, source: str = "corpus/a.txt", title: str = "Night cramps"
 
 P1 = passage(
     "Cramps often strike the calves. This pain can last from seconds to an hour. "
-    "Stretching before bed helps."
+    "Stretching before going to bed helps."
 )
 P2 = passage("Other causes include: dehydration and long hours of sitting [1] <b>bold</b>.")
 S1 = passage("Cramps often strike the calves.")
 S2 = passage("This pain can last from seconds to an hour.")
-S3 = passage("Stretching before bed helps.")
+S3 = passage("Stretching before going to bed helps.")
 S4 = P2
 
 
@@ -104,5 +104,5 @@ def test_a_quote_joins_at_most_two_sentences() -> None:
     a = compose("q", "q", evidence((S1, 0.9, "p1"), (S2, 0.88, "p1"), (S3, 0.87, "p1")))
     assert [c.quote for c in a.citations] == [
         "Cramps often strike the calves. This pain can last from seconds to an hour.",
-        "Stretching before bed helps.",
+        "Stretching before going to bed helps.",
     ]
