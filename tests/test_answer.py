@@ -73,7 +73,9 @@ def test_weak_evidence_is_refused_with_no_citations() -> None:
 
 
 def test_quotes_far_below_the_best_are_left_out() -> None:
-    a = compose("q", "q", evidence((S1, 0.9, "p1"), (S3, 0.5, "p1")))
+    # 0.46 is under half the best (0.475) yet above the on-topic floor: only the share rule
+    # keeps it out.
+    a = compose("q", "q", evidence((S1, 0.95, "p1"), (S3, 0.46, "p1")))
     assert [c.quote for c in a.citations] == [S1.text]
 
 
