@@ -1,7 +1,4 @@
-"""Chat UI entry point: `python app.py [--host 127.0.0.1] [--port 7860]`.
-
-The Gradio chat lands with the UI issue; until then this reports what the index holds.
-"""
+"""Chat UI entry point: `python app.py [--host 127.0.0.1] [--port 7860]` (see assistant/ui.py)."""
 
 import sys
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -234,20 +236,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     return COMMANDS[argv[0]](argv[1:])
 
 
-def app_main(argv: Sequence[str] | None = None) -> int:
-    """Placeholder for the chat UI: says what the index holds."""
-    parser = _Parser(prog="app.py", description="Chat UI (coming with the UI issue).")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=7860)
-    parser.parse_args(argv)
-    try:
-        from assistant.store import Store
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
-        docs = Store(Settings.from_env()).documents()
+
+def app_main(argv: Sequence[str] | None = None) -> int:
+    """`python app.py`: the chat UI. The model warms in the background while Gradio loads."""
+    parser = _Parser(prog="app.py", description="Chat with the articles in your browser.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    parser.add_argument("--port", type=int, default=7860)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        settings = Settings.from_env()
+        assistant = _assistant(settings)
     except AssistantError as e:
         return _fail(str(e))
-    print(f"The index holds {len(docs)} documents:")
-    for d in docs.values():
-        print(f"  {d.title} ({d.passages} passages, {d.source})")
-    print("The chat UI is not built yet; `python ingest.py` keeps the index up to date.")
+    auth = None
+    raw_auth = os.environ.get("ASSISTANT_AUTH", "")
+    if raw_auth:
+        user, sep, password = raw_auth.partition(":")
+        if not sep or not user or not password:
+            return _fail("ASSISTANT_AUTH must look like user:password.")
+        auth = (user, password)
+    if args.host not in LOOPBACK and auth is None:
+        print(
+            f"warning: serving on {args.host} without a login; anyone who can reach this "
+            "machine can use the app. Set ASSISTANT_AUTH=user:password to require one.",
+            file=sys.stderr,
+        )
+    threading.Thread(target=assistant.warm, name="warm", daemon=True).start()
+    from assistant.ui import launch
+
+    try:
+        launch(assistant, settings, args.host, args.port, auth)
+    except OSError as e:
+        return _fail(f"cannot serve on {args.host}:{args.port} ({e.strerror or e}).")
+    except KeyboardInterrupt:
+        pass
     return 0

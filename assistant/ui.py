@@ -1,0 +1,232 @@
+"""UI stage: the Gradio chat, a thin layer over `Assistant`.
+
+Does: a chat whose answers stream in line by line, three example questions, a
+clear-conversation button, a sources panel (cards for the latest answer, or for any earlier
+answer the user clicks), an Articles tab, thumbs up/down feedback appended to a JSONL file,
+and the contract's `/ask` API endpoint. Questions are shown as text (escaped), never as markup.
+Does not: answer anything itself; all answering is `Assistant.ask`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.answer import escape
+from assistant.api import Assistant
+from assistant.errors import AssistantError
+from assistant.panels import CSS, articles_table, sources_html
+from assistant.render import to_json
+from assistant.settings import Settings
+
+EXAMPLES = [
+    "Why do leg cramps happen at night?",
+    "How does massage help leg cramps?",
+    "What can I do before bed to ease leg cramps?",
+]
+NOTE = (
+    "**Answers only quote the listed articles, with their sources. They are not medical "
+    "advice:** for a medical problem, see a clinician."
+)
+STREAM_DELAY = 0.03  # seconds between streamed lines: enough to see the answer arrive
+
+
+@lru_cache(maxsize=64)
+def _file_text(source: str, mtime: float) -> str:
+    return Path(source).read_text(encoding="utf-8")
+
+
+def file_texts(answer: dict[str, Any] | None, indexed: set[str]) -> dict[str, str]:
+    """Texts of the files an answer cites; only files the index holds are ever read."""
+    out = {}
+    for c in (answer or {}).get("citations", []):
+        source = c["source"]
+        if source in indexed and source not in out:
+            path = Path(source)
+            try:
+                out[source] = _file_text(source, path.stat().st_mtime)
+            except OSError:
+                continue  # the file changed or went away since ingest: show the quote only
+    return out
+
+
+def message_markdown(answer: dict[str, Any]) -> str:
+    """An answer as shown in the chat: the answer, then a quiet line for a resolved follow-up."""
+    text = answer["answer"]
+    if answer["searched_for"] != answer["question"]:
+        text += f"\n\n<sub>Searched for: {escape(answer['searched_for'])}</sub>"
+    return text
+
+
+class Feedback:
+    """Thumbs up/down, appended as JSON lines to a file that outlives restarts."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def record(self, liked: bool, answer: dict[str, Any]) -> None:
+        row = {
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "rating": "up" if liked else "down",
+            "question": answer["question"],
+            "answer": answer["answer"],
+            "citations": answer["citations"],
+        }
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
+    feedback = Feedback(settings.feedback_path)
+
+    def documents() -> dict[str, Any]:
+        return assistant.store.documents()
+
+    def covered() -> list[str]:
+        lexical = assistant.retriever.lexical()
+        sections: dict[str, list[str]] = {}
+        for p in lexical.passages.values():
+            heads = sections.setdefault(p.title, [])
+            if p.heading and p.heading not in heads:
+                heads.append(p.heading)
+        return [f"{t}" + (f" ({'; '.join(h)})" if h else "") for t, h in sections.items()]
+
+    def panel(answer: dict[str, Any] | None, key: str, label: str = "") -> str:
+        texts = file_texts(answer, set(documents()))
+        refused = answer is not None and not answer.get("citations")
+        return sources_html(answer, texts, key, covered() if refused else (), label)
+
+    def respond(question: str, chat: list, answers: list):  # noqa: ANN202 - a generator
+        chat, answers = list(chat or []), list(answers or [])
+        try:
+            text = assistant.check(question)
+        except AssistantError as e:
+            gr.Warning(str(e))
+            yield chat, answers, gr.skip(), question
+            return
+        history = [a["question"] for a in answers if a]
+        chat += [
+            {"role": "user", "content": escape(text)},
+            {"role": "assistant", "content": "…"},
+        ]
+        yield chat, answers, gr.skip(), ""
+        try:
+            answer = to_json(assistant.ask(text, history))
+        except AssistantError as e:
+            chat[-1] = {"role": "assistant", "content": f"⚠️ {escape(str(e))}"}
+            answers.append(None)
+            yield chat, answers, panel(None, "none"), ""
+            return
+        lines = answer["answer"].split("\n")
+        for i in range(1, len(lines)):
+            chat[-1] = {"role": "assistant", "content": "\n".join(lines[:i])}
+            yield chat, answers, gr.skip(), ""
+            time.sleep(STREAM_DELAY)
+        chat[-1] = {"role": "assistant", "content": message_markdown(answer)}
+        answers.append(answer)
+        key = f"a{len(answers)}"
+        yield chat, answers, panel(answer, key, "Sources for the latest answer"), ""
+
+    def show_sources(answers: list, evt: gr.SelectData) -> str:
+        index = evt.index if isinstance(evt.index, int) else evt.index[0]
+        number = index // 2
+        if not answers or number >= len(answers) or answers[number] is None:
+            return gr.skip()
+        answer = answers[number]
+        label = f"Sources for: {answer['question']}"
+        return panel(answer, f"s{number}", label)
+
+    def rate(answers: list, evt: gr.LikeData) -> None:
+        index = evt.index if isinstance(evt.index, int) else evt.index[0]
+        number = index // 2
+        if answers and number < len(answers) and answers[number] is not None:
+            liked = evt.liked if isinstance(evt.liked, bool) else evt.liked == "Like"
+            feedback.record(liked, answers[number])
+
+    def clear() -> tuple[list, list, str, str]:
+        return [], [], panel(None, "none"), ""
+
+    def ask_api(question: str) -> dict:
+        """Answer one question about the articles; returns the answer object."""
+        try:
+            return to_json(assistant.ask(question))
+        except AssistantError as e:
+            return {"question": question, "error": str(e)}
+
+    with gr.Blocks(title="Leg cramps: answers from the articles") as app:
+        gr.Markdown("## Leg cramps: answers quoted from the articles")
+        gr.Markdown(NOTE, elem_id="standing-note")
+        answers = gr.State([])
+        with gr.Tab("Chat"), gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    elem_id="chat",
+                    height=520,
+                    label="Conversation",
+                    buttons=["copy"],
+                    feedback_options=("Like", "Dislike"),
+                    placeholder="Ask about why leg cramps strike at night, or how massage helps.",
+                )
+                with gr.Row():
+                    box = gr.Textbox(
+                        elem_id="question",
+                        placeholder="Type a question and press Enter",
+                        show_label=False,
+                        scale=5,
+                        max_lines=4,
+                    )
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                with gr.Row():
+                    buttons = [gr.Button(q, size="sm", elem_classes="example") for q in EXAMPLES]
+                    clear_button = gr.Button("Clear conversation", size="sm", elem_id="clear")
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources = gr.HTML(panel(None, "none"), elem_id="sources")
+        with gr.Tab("Articles"):
+            gr.Markdown("The documents the assistant answers from.")
+            table = gr.Dataframe(
+                headers=["Title", "Passages", "Ingested (UTC)", "File"],
+                interactive=False,
+                elem_id="articles",
+            )
+
+        outputs = [chatbot, answers, sources, box]
+        box.submit(respond, [box, chatbot, answers], outputs, api_visibility="private")
+        send.click(respond, [box, chatbot, answers], outputs, api_visibility="private")
+        for b in buttons:
+            b.click(respond, [b, chatbot, answers], outputs, api_visibility="private")
+        clear_button.click(clear, None, outputs, api_visibility="private")
+        chatbot.select(show_sources, [answers], [sources], api_visibility="private")
+        chatbot.like(rate, [answers], None, api_visibility="private")
+        app.load(
+            lambda: articles_table(list(documents().values())),
+            None,
+            table,
+            api_visibility="private",
+        )
+        gr.api(ask_api, api_name="ask")
+    return app
+
+
+def launch(
+    assistant: Assistant, settings: Settings, host: str, port: int, auth: Any = None
+) -> None:
+    build(assistant, settings).launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        css=CSS,
+        ssr_mode=False,
+        show_error=False,
+        footer_links=["api"],
+    )

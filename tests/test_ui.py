@@ -1,0 +1,212 @@
+"""The chat UI in a real browser (Debian's Chromium via Playwright) and `/ask` via
+gradio_client, against `python app.py` on a free loopback port."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+from tests.conftest import PY, ROOT, cli_env, free_port
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed (make test installs it)",
+)
+
+
+@pytest.fixture(scope="module")
+def app(indexed: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    port = free_port()
+    feedback = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
+    env = cli_env(
+        ASSISTANT_DB_DIR=str(indexed.db_dir),
+        ASSISTANT_CORPUS_DIR=str(indexed.corpus_dir),
+        ASSISTANT_FEEDBACK_PATH=str(feedback),
+    )
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    out = open(log, "wb")  # noqa: SIM115 - closed below
+    t0 = time.monotonic()
+    proc = subprocess.Popen(
+        [PY, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=out
+    )
+    url = f"http://127.0.0.1:{port}/"
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() - t0 > 60:
+                proc.kill()
+                raise RuntimeError(log.read_text()[-3000:]) from None
+            time.sleep(0.25)
+    yield {"url": url, "served_after": time.monotonic() - t0, "feedback": feedback, "log": log}
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    out.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(app: dict, browser) -> Iterator:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(app["url"])
+    page.wait_for_selector("#question textarea")
+    yield page
+    context.close()
+
+
+def test_page_is_served_quickly(app: dict) -> None:
+    assert app["served_after"] < 30  # 10 s is the target, measured in bench/ (CI is slower)
+
+
+def test_example_answer_with_cards_and_article_view(page) -> None:
+    page.get_by_role("button", name="Why do leg cramps happen at night?").click()
+    page.wait_for_selector("#sources .card", timeout=30_000)
+    bot = page.locator('#chat [data-testid="bot"]').last
+    bot.wait_for()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#chat [data-testid=\"bot\"]')]"
+        ".some(e => e.innerText.includes('[1]'))"
+    )
+    assert "According to" in bot.inner_text()
+    card = page.locator("#sources .card").first
+    assert "[1]" in card.inner_text()
+    mark_text = card.locator("mark").inner_text()
+    assert len(mark_text) > 20
+    article = page.locator("#sources .article").first
+    assert not article.is_visible()
+    page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
+    card.click()
+    target = page.locator("#sources .article mark:target")
+    target.wait_for(timeout=5_000)
+    assert target.inner_text() == mark_text
+    assert target.is_visible()
+    box = target.bounding_box()
+    assert box is not None and box["height"] > 0
+
+
+def test_markup_in_a_question_is_shown_as_text(page) -> None:
+    page.evaluate("window.__pwned = 0")
+    question = '<img src=x onerror="window.__pwned=1"> why do legs cramp at night?'
+    page.fill("#question textarea", question)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#sources .card, #sources .empty", timeout=30_000)
+    user = page.locator('#chat [data-testid="user"]').last
+    user.wait_for()
+    assert "<img src=x" in user.inner_text()
+    assert page.locator("#chat img[src='x']").count() == 0
+    assert page.evaluate("window.__pwned") == 0
+
+
+def test_follow_up_shows_what_was_searched(page) -> None:
+    page.fill("#question textarea", "Why do leg cramps happen at night?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#sources .card", timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length >= 1 && "
+        "!document.querySelector('#chat [data-testid=\"bot\"]').innerText.trim().startsWith('…')"
+    )
+    page.fill("#question textarea", "and does heat help with that?")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#chat [data-testid=\"bot\"]')].some("
+        "e => e.innerText.includes('Searched for'))",
+        timeout=30_000,
+    )
+    # Clicking the first answer brings back its own sources.
+    page.locator('#chat [data-testid="bot"]').first.click()
+    page.wait_for_function(
+        "() => document.querySelector('#sources .for')?.innerText.includes('Why do leg cramps')",
+        timeout=10_000,
+    )
+    page.get_by_role("button", name="Clear conversation").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0"
+    )
+
+
+def test_off_topic_question_shows_no_cards(page) -> None:
+    page.fill("#question textarea", "What is the best recipe for chocolate cake?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#sources .empty", timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelector('#sources').innerText.includes('The articles cover')"
+    )
+    assert page.locator("#sources .card").count() == 0
+    bot = page.locator('#chat [data-testid="bot"]').last
+    assert "don't cover" in bot.inner_text()
+
+
+def test_feedback_is_appended_to_the_file(page, app: dict) -> None:
+    page.get_by_role("button", name="How does massage help leg cramps?").click()
+    page.wait_for_selector("#sources .card", timeout=30_000)
+    page.wait_for_timeout(500)
+    bot = page.locator('#chat [data-testid="bot"]').last
+    bot.hover()
+    page.get_by_role("button", name="Like").last.click()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not app["feedback"].exists():
+        time.sleep(0.2)
+    rows = [json.loads(line) for line in app["feedback"].read_text().splitlines()]
+    assert rows[-1]["rating"] == "up"
+    assert rows[-1]["question"] == "How does massage help leg cramps?"
+    assert rows[-1]["citations"]
+
+
+def test_articles_tab_lists_documents(page) -> None:
+    page.get_by_role("tab", name="Articles").click()
+    table = page.locator("#articles")
+    table.wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('#articles').innerText.includes('Leg Cramps At Night')"
+    )
+    assert "Unlock the Power of Massage" in table.inner_text()
+
+
+def test_ask_api_with_gradio_client(app: dict) -> None:
+    from gradio_client import Client
+
+    client = Client(app["url"], verbose=False)
+    out = client.predict("How does massage help leg cramps?", api_name="/ask")
+    assert {"question", "answer", "refused", "searched_for", "citations", "timings_ms"} <= set(out)
+    assert not out["refused"] and out["citations"]
+    for c in out["citations"]:
+        assert (ROOT / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
+    bad = client.predict("   ", api_name="/ask")
+    assert "empty" in bad["error"]
+    refused = client.predict("How many moons does Jupiter have?", api_name="/ask")
+    assert refused["refused"] and refused["citations"] == []
