@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 	@# CPU torch first, from the wheel on this machine; otherwise pip pulls GBs of CUDA.
 	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@# Export the packaged model to ONNX once: it loads in 0.5 s instead of 6 s.
+	$(PY) -m assistant export-model
 	@touch $(STAMP)
 
 ingest: setup

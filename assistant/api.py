@@ -25,7 +25,7 @@ class Assistant:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = Store(settings)
-        self.retriever = Retriever(self.store, Embedder(settings.batch_size))
+        self.retriever = Retriever(self.store, Embedder(settings.batch_size, settings.backend))
 
     def warm(self) -> None:
         """Load the model, open the index and build BM25 now."""

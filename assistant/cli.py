@@ -222,7 +222,29 @@ def _with_weights(assistant, weights: dict[str, float], questions: list[dict]) -
         retrieval.WEIGHTS.update(saved)
 
 
-COMMANDS = {"ask": ask_main, "eval": eval_main, "calibrate": calibrate_main, "ingest": ingest_main}
+def export_main(argv: Sequence[str]) -> int:
+    parser = _Parser(
+        prog="python -m assistant export-model",
+        description="Export the packaged model to ONNX once (make setup runs this).",
+    )
+    parser.parse_args(argv)
+    from assistant.embedding import export
+
+    try:
+        folder = export()
+    except Exception as e:  # torch/onnx errors are not ours to word; keep them to one line
+        return _fail(f"could not export the model to ONNX ({type(e).__name__}: {e}).")
+    print(f"ONNX model ready in {folder}")
+    return 0
+
+
+COMMANDS = {
+    "ask": ask_main,
+    "eval": eval_main,
+    "calibrate": calibrate_main,
+    "ingest": ingest_main,
+    "export-model": export_main,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

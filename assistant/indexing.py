@@ -110,7 +110,7 @@ def ingest(
     total = sum(len(texts) for _, _, texts in plans.values())
     embedded = 0
     if total:
-        embedder = embedder or Embedder(settings.batch_size)
+        embedder = embedder or Embedder(settings.batch_size, settings.backend)
         _ = embedder.model  # load before the progress bar starts, so it measures embedding
         tick = progress(total) if progress else None
         for d in todo:

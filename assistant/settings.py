@@ -26,6 +26,7 @@ class Settings:
     max_question_chars: int = 2000
     max_file_bytes: int = 5_000_000
     batch_size: int = 64
+    backend: str | None = None  # embedding backend: "onnx", "torch", "onnx-int8"; None = best
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -60,6 +61,7 @@ class Settings:
             max_question_chars=get_int("MAX_QUESTION_CHARS", base.max_question_chars),
             max_file_bytes=get_int("MAX_FILE_BYTES", base.max_file_bytes),
             batch_size=get_int("BATCH_SIZE", base.batch_size),
+            backend=get("BACKEND"),
         )
 
     def with_(self, **changes: object) -> Settings:
