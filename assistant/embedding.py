@@ -76,15 +76,22 @@ class Embedder:
                 self._model = _load(self.backend)
             return self._model
 
-    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> list[list[float]]:
-        """Unit-length vectors for `texts`, `batch_size` at a time; `progress(n)` after each."""
-        vectors: list[list[float]] = []
+    def encode_array(self, texts: Sequence[str], progress: Progress | None = None) -> Any:
+        """Unit-length float32 vectors for `texts` as one (n, 384) numpy array, encoded
+        `batch_size` at a time; `progress(n)` after each batch."""
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         for i in range(0, len(texts), self.batch_size):
             batch = list(texts[i : i + self.batch_size])
-            vectors.extend(self.model.encode(batch).tolist())
+            out[i : i + len(batch)] = self.model.encode(batch)
             if progress:
                 progress(len(batch))
-        return vectors
+        return out
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> list[list[float]]:
+        """Like `encode_array`, as lists of floats (for a handful of texts)."""
+        return self.encode_array(texts, progress).tolist()
 
     def encode_query(self, text: str) -> list[float]:
         """One query's vector; repeated queries come from a small cache."""

@@ -26,7 +26,7 @@ from assistant.documents import Skipped
 from assistant.embedding import Embedder, embed_text, sentence_text
 from assistant.errors import CorpusError
 from assistant.settings import Settings
-from assistant.store import Store
+from assistant.store import DocumentRecords, Store
 
 # progress(total) is called once with the number of texts to embed and returns a callback
 # that is then called with each batch's size.
@@ -34,9 +34,10 @@ ProgressFactory = Callable[[int], Callable[[int], None]]
 
 
 HUB_NEIGHBOURS = 5
+GROUP_DOCUMENTS = 200  # documents embedded and written together
 
 
-def generality(vectors: list[list[float]]) -> list[float]:
+def generality(vectors: Any) -> list[float]:
     """How much each sentence resembles the rest of its article: the mean cosine to its
     `HUB_NEIGHBOURS` nearest sentences in the same document. Sentences that restate the
     article's topic score high and are discounted at query time (hubness correction, as in
@@ -45,7 +46,7 @@ def generality(vectors: list[list[float]]) -> list[float]:
 
     if len(vectors) < 2:
         return [0.0] * len(vectors)
-    v = np.asarray(vectors)
+    v = np.asarray(vectors, dtype=np.float32)
     sims = v @ v.T
     np.fill_diagonal(sims, -np.inf)
     k = min(HUB_NEIGHBOURS, len(vectors) - 1)
@@ -100,7 +101,8 @@ def ingest(
         skipped.append(Skipped(d.source, "no paragraph long enough to index"))
         failed.add(d.source)
         todo.remove(d)
-    # Each passage is embedded whole and sentence by sentence (for tight quotes).
+    # Each passage is embedded whole and sentence by sentence (for tight quotes). Documents
+    # go in groups: full encoder batches across documents, one write per group.
     plans = {}
     for d in todo:
         passages = chunks[d.source]
@@ -113,19 +115,28 @@ def ingest(
         embedder = embedder or Embedder(settings.batch_size, settings.backend)
         _ = embedder.model  # load before the progress bar starts, so it measures embedding
         tick = progress(total) if progress else None
-        for d in todo:
-            passages, pairs, texts = plans[d.source]
-            vectors = embedder.encode(texts, progress=tick)
-            sentence_vectors = vectors[len(passages) :]
-            store.replace(
-                d,
-                passages,
-                vectors[: len(passages)],
-                pairs,
-                sentence_vectors,
-                generality(sentence_vectors),
-            )
-            embedded += len(passages)
+        for start in range(0, len(todo), GROUP_DOCUMENTS):
+            group = todo[start : start + GROUP_DOCUMENTS]
+            texts = [t for d in group for t in plans[d.source][2]]
+            vectors = embedder.encode_array(texts, progress=tick)
+            records, offset = [], 0
+            for d in group:
+                passages, pairs, doc_texts = plans[d.source]
+                mine = vectors[offset : offset + len(doc_texts)]
+                offset += len(doc_texts)
+                records.append(
+                    DocumentRecords(
+                        document=d,
+                        passages=passages,
+                        passage_vectors=mine[: len(passages)],
+                        sentences=pairs,
+                        sentence_vectors=mine[len(passages) :],
+                        generality=generality(mine[len(passages) :]),
+                        is_new=d.source not in indexed,
+                    )
+                )
+            store.write(records)
+            embedded += sum(len(r.passages) for r in records)
 
     gone = sorted(set(indexed) - current - failed)
     for source in gone:

@@ -76,11 +76,20 @@ def resolve(question: str, history: Sequence[str]) -> str:
 # --- spelling ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4)
+def _by_initial(vocabulary: frozenset[str]) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for word in sorted(vocabulary):
+        index.setdefault(word[:1], []).append(word)
+    return index
+
+
 def correct(text: str, vocabulary: Collection[str]) -> tuple[str, tuple[tuple[str, str], ...]]:
     """Replace words that are neither in the corpus nor English with the closest corpus word
     (edit distance, or the same sound by Metaphone). Returns the text and the changes."""
     import jellyfish
 
+    vocabulary = vocabulary if isinstance(vocabulary, frozenset) else frozenset(vocabulary)
     changes: list[tuple[str, str]] = []
 
     def fix(m: re.Match[str]) -> str:
@@ -91,8 +100,8 @@ def correct(text: str, vocabulary: Collection[str]) -> tuple[str, tuple[tuple[st
         limit = 1 if len(low) <= 5 else 2
         sound = jellyfish.metaphone(low)
         best: tuple[int, str] | None = None
-        for cand in vocabulary:
-            if abs(len(cand) - len(low)) > 3 or cand[0] != low[0]:
+        for cand in _by_initial(vocabulary).get(low[0], ()):
+            if abs(len(cand) - len(low)) > 3:
                 continue
             d = jellyfish.damerau_levenshtein_distance(low, cand)
             close = d <= limit or (d <= 3 and jellyfish.metaphone(cand) == sound)

@@ -109,6 +109,9 @@ class Lexical:
             for stem in set(doc):
                 self.df[stem] = self.df.get(stem, 0) + 1
         self.n = max(1, len(docs))
+        self._by_prefix: dict[str, list[str]] = {}
+        for stem in sorted(self.df):
+            self._by_prefix.setdefault(stem[:3], []).append(stem)
         self.bm25 = bm25s.BM25()
         self.bm25.index([d or ["\0"] for d in docs], show_progress=False)
         by_source: dict[str, list[tuple[int, str]]] = {}
@@ -144,10 +147,9 @@ class Lexical:
             return None
         import jellyfish
 
-        for other in self.df:
+        for other in self._by_prefix.get(stem[:3], ()):
             if (
                 abs(len(other) - len(stem)) <= 1
-                and other[:3] == stem[:3]
                 and jellyfish.damerau_levenshtein_distance(stem, other) <= 1
             ):
                 return other

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,27 @@ def _passage(text: str, meta: dict[str, Any]) -> Passage:
         start=int(meta["start"]),
         end=int(meta["end"]),
     )
+
+
+@dataclass(frozen=True)
+class DocumentRecords:
+    """Everything the index keeps for one document: its passages and sentences (each sentence
+    paired with its passage's id) with their vectors ((n, 384) float32 arrays)."""
+
+    document: Document
+    passages: Sequence[Passage]
+    passage_vectors: Any
+    sentences: Sequence[tuple[str, Passage]]
+    sentence_vectors: Any
+    generality: Sequence[float]
+    is_new: bool = False
+
+
+def _stack(arrays: Sequence[Any]) -> Any:
+    import numpy as np
+
+    parts = [np.asarray(a, dtype=np.float32).reshape(-1, 384) for a in arrays]
+    return np.concatenate(parts) if parts else np.zeros((0, 384), dtype=np.float32)
 
 
 class Store:
@@ -255,41 +277,38 @@ class Store:
 
     # --- writing -------------------------------------------------------------------------
 
-    def replace(
-        self,
-        document: Document,
-        passages: Sequence[Passage],
-        vectors: Sequence[Sequence[float]],
-        sentences: Sequence[tuple[str, Passage]] = (),
-        sentence_vectors: Sequence[Sequence[float]] = (),
-        generality: Sequence[float] = (),
-    ) -> None:
-        """Make the index hold exactly these passages (and their sentences, each paired with
-        its passage id) for `document.source`.
+    def write(self, records: Sequence[DocumentRecords]) -> None:
+        """Make the index hold exactly these passages and sentences for each document.
 
-        New records are written before old ones are deleted, so an interrupted replace leaves
-        the previous version searchable (and marked for redoing by its mixed hashes).
+        All new records are written before any old one is deleted, so an interrupted write
+        leaves the previous versions searchable (and marked for redoing by their mixed
+        hashes). Documents marked new skip the look-up of old records.
         """
         when = datetime.now(UTC).isoformat(timespec="seconds")
-        old_passages = set(self._ids(self.collection, document.source))
-        old_sentences = set(self._ids(self.sentence_collection, document.source))
-        ids = [p.id for p in passages]
+        old_passages: set[str] = set()
+        old_sentences: set[str] = set()
+        for r in records:
+            if not r.is_new:
+                old_passages |= set(self._ids(self.collection, r.document.source))
+                old_sentences |= set(self._ids(self.sentence_collection, r.document.source))
+        ids = [p.id for r in records for p in r.passages]
         self._upsert(
             self.collection,
             ids,
-            vectors,
-            [p.text for p in passages],
-            [_meta(p, document.sha, when) for p in passages],
+            _stack([r.passage_vectors for r in records]),
+            [p.text for r in records for p in r.passages],
+            [_meta(p, r.document.sha, when) for r in records for p in r.passages],
         )
-        sentence_ids = [s.id for _, s in sentences]
+        sentence_ids = [s.id for r in records for _, s in r.sentences]
         self._upsert(
             self.sentence_collection,
             sentence_ids,
-            sentence_vectors,
-            [s.text for _, s in sentences],
+            _stack([r.sentence_vectors for r in records]),
+            [s.text for r in records for _, s in r.sentences],
             [
-                _meta(s, document.sha, when) | {"passage_id": pid, "generality": g}
-                for (pid, s), g in zip(sentences, generality or [0.0] * len(sentences), strict=True)
+                _meta(s, r.document.sha, when) | {"passage_id": pid, "generality": g}
+                for r in records
+                for (pid, s), g in zip(r.sentences, r.generality, strict=True)
             ],
         )
         self._delete(self.sentence_collection, sorted(old_sentences - set(sentence_ids)))
@@ -310,7 +329,7 @@ class Store:
         self,
         collection: Any,
         ids: Sequence[str],
-        vectors: Sequence[Sequence[float]],
+        vectors: Any,
         texts: Sequence[str],
         metas: Sequence[dict[str, Any]],
     ) -> None:
@@ -319,7 +338,7 @@ class Store:
             part = slice(i, i + step)
             collection.upsert(
                 ids=list(ids[part]),
-                embeddings=[list(v) for v in vectors[part]],
+                embeddings=vectors[part],
                 documents=list(texts[part]),
                 metadatas=list(metas[part]),
             )
