@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test ingest lint format clean browser
+.PHONY: setup run test ingest lint format clean browser bench
 
 setup: $(STAMP)
 
@@ -45,6 +45,11 @@ browser:
 
 test: setup lint browser
 	$(PY) -m pytest
+
+# Performance figures for the README (takes a while at 100k passages; see README).
+bench: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .chroma

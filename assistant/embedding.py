@@ -82,11 +82,13 @@ class Embedder:
         import numpy as np
 
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        for i in range(0, len(texts), self.batch_size):
-            batch = list(texts[i : i + self.batch_size])
-            out[i : i + len(batch)] = self.model.encode(batch)
+        # Batches of similar length waste little on padding: encode shortest first.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for i in range(0, len(order), self.batch_size):
+            rows = order[i : i + self.batch_size]
+            out[rows] = self.model.encode([texts[r] for r in rows])
             if progress:
-                progress(len(batch))
+                progress(len(rows))
         return out
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> list[list[float]]:

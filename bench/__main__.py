@@ -1,0 +1,515 @@
+"""`python -m bench [--sizes 1000,10000,100000] [--no-server] [--quick]`: measure everything
+the README's Performance section reports, in one run on this machine; print a table and write
+bench/results/latest.json.
+
+Measures: ingest (cold, warm, interpreter start), embedding throughput next to raw
+SentenceTransformer.encode on the same texts, warm query latency next to one raw query encode
+and next to the stock LangChain recipe (with each one's hit@1/hit@3 on the labelled set), the
+batch CLI's per-question time measured from outside, cold start of `ask` and of the app, peak
+memory, and ingest/query at 1k-100k synthetic passages, embedded and on a `chroma run` server.
+Needs the `bench` extra (`make bench` installs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+QUESTIONS = ROOT / "tests" / "eval" / "questions.jsonl"
+WRAP = (
+    "import resource, subprocess, sys\n"
+    "p = subprocess.run(sys.argv[1:])\n"
+    "print('__RSS_KB__', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(p.returncode)\n"
+)
+
+
+def env(**extra: str) -> dict[str, str]:
+    e = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    e.update(HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False", GRADIO_ANALYTICS_ENABLED="False")
+    e.update(extra)
+    return e
+
+
+def measured(args: list[str], extra: dict[str, str], stdin: str | None = None) -> dict[str, Any]:
+    """Run a command; wall seconds, stdout and its peak RSS in MB."""
+    t0 = time.perf_counter()
+    p = subprocess.run(
+        [PY, "-c", WRAP, PY, *args],
+        cwd=ROOT,
+        env=env(**extra),
+        input=stdin,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - t0
+    rss = next(
+        (int(line.split()[1]) for line in p.stderr.splitlines() if line.startswith("__RSS_KB__")), 0
+    )
+    if p.returncode != 0:
+        raise RuntimeError(f"{args} failed: {p.stderr[-800:]}")
+    return {"seconds": seconds, "stdout": p.stdout, "rss_mb": round(rss / 1024, 1)}
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(len(values) * q))], 2) if values else 0.0
+
+
+def questions() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+
+
+def hits(rows: list[dict[str, Any]], quotes: list[list[str]]) -> dict[str, float]:
+    pairs = [(r, q) for r, q in zip(rows, quotes, strict=True) if r["kind"] == "in"]
+    h1 = sum(any(e in q[0] for e in r["expect"]) for r, q in pairs if q)
+    h3 = sum(any(e in x for x in q[:3] for e in r["expect"]) for r, q in pairs)
+    return {"hit@1": round(h1 / len(pairs), 3), "hit@3": round(h3 / len(pairs), 3)}
+
+
+# --- the pieces ----------------------------------------------------------------------------
+
+
+def interpreter_start() -> float:
+    runs = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run([PY, "-c", "pass"], check=True)
+        runs.append(time.perf_counter() - t0)
+    return statistics.median(runs)
+
+
+def ingest_real(tmp: Path) -> dict[str, Any]:
+    extra = {"ASSISTANT_DB_DIR": str(tmp / "real-db")}
+    cold = measured(["ingest.py", "--json"], extra)
+    warm = measured(["ingest.py", "--json"], extra)
+    report = json.loads(warm["stdout"].strip().splitlines()[-1])
+    assert report["embedded"] == 0, report
+    return {
+        "cold_s": round(cold["seconds"], 2),
+        "warm_s": round(warm["seconds"], 2),
+        "warm_embedded": report["embedded"],
+        "peak_rss_mb": cold["rss_mb"],
+        "db": extra["ASSISTANT_DB_DIR"],
+    }
+
+
+def throughput(corpus: Path) -> dict[str, Any]:
+    """Texts per second: raw sentence-transformers, raw ONNX, and our whole ingest."""
+    from assistant.chunking import chunk, sentences
+    from assistant.corpus import load_corpus
+    from assistant.embedding import Embedder, embed_text, sentence_text
+    from assistant.indexing import ingest
+    from assistant.settings import Settings
+    from assistant.store import Store
+
+    docs, _ = load_corpus(corpus, 10**8)
+    passages = [p for d in docs for p in chunk(d)]
+    texts = [embed_text(p) for p in passages] + [
+        sentence_text(s) for p in passages for s in sentences(p)
+    ]
+    out: dict[str, Any] = {"texts": len(texts), "passages": len(passages)}
+    for backend in ("torch", "onnx", "onnx-int8"):
+        e = Embedder(64, backend)
+        e.encode_array(texts[:64])  # load and warm
+        t0 = time.perf_counter()
+        e.encode_array(texts)
+        out[f"raw_{backend}_texts_per_s"] = round(len(texts) / (time.perf_counter() - t0), 1)
+    with tempfile.TemporaryDirectory() as db:
+        settings = Settings(corpus_dir=corpus, db_dir=Path(db))
+        e = Embedder(64, "onnx")
+        _ = e.model
+        t0 = time.perf_counter()
+        report = ingest(settings, store=Store(settings), embedder=e)
+        seconds = time.perf_counter() - t0
+    out["ingest_s"] = round(seconds, 2)
+    out["ingest_texts_per_s"] = round(len(texts) / seconds, 1)
+    out["ingest_passages_per_s"] = round(report.passages / seconds, 1)
+    out["ratio_ingest_to_raw_torch"] = round(
+        out["ingest_texts_per_s"] / out["raw_torch_texts_per_s"], 2
+    )
+    out["ratio_ingest_to_raw_onnx"] = round(
+        out["ingest_texts_per_s"] / out["raw_onnx_texts_per_s"], 2
+    )
+    return out
+
+
+def query_latency(db: str) -> dict[str, Any]:
+    """Warm Assistant.ask over the labelled questions (3 rounds, no query cache) next to one
+    raw query encode, for each backend; plus quality."""
+    from sentence_transformers import SentenceTransformer
+
+    from assistant import evaluation
+    from assistant.api import Assistant
+    from assistant.embedding import Embedder, model_path
+    from assistant.settings import Settings
+
+    rows = questions()
+    texts = [r["q"] for r in rows]
+    st = SentenceTransformer(str(model_path()), device="cpu")
+    st.encode(texts[:2])
+    raw_torch = []
+    for t in texts * 3:
+        t0 = time.perf_counter()
+        st.encode([t], normalize_embeddings=True)
+        raw_torch.append((time.perf_counter() - t0) * 1000)
+    onnx = Embedder(64, "onnx")
+    onnx.encode(texts[:2])
+    raw_onnx = []
+    for t in texts * 3:
+        t0 = time.perf_counter()
+        onnx.model.encode([t])
+        raw_onnx.append((time.perf_counter() - t0) * 1000)
+    out: dict[str, Any] = {
+        "raw_encode_torch_p50_ms": pct(raw_torch, 0.5),
+        "raw_encode_onnx_p50_ms": pct(raw_onnx, 0.5),
+    }
+    int8_db = str(Path(db).parent / "int8-db")  # int8 vectors differ: an index of its own
+    int8 = Settings(corpus_dir=ROOT / "corpus", db_dir=Path(int8_db), backend="onnx-int8")
+    from assistant.indexing import ingest
+    from assistant.store import Store
+
+    ingest(int8, store=Store(int8))
+    for backend, where in (("onnx", db), ("torch", db), ("onnx-int8", int8_db)):
+        a = Assistant(Settings(db_dir=Path(where), backend=backend))
+        a.warm()
+        times = []
+        for _ in range(3):
+            a.retriever.embedder._cached_query.cache_clear()
+            for t in texts:
+                t0 = time.perf_counter()
+                a.ask(t)
+                times.append((time.perf_counter() - t0) * 1000)
+        m = evaluation.metrics(evaluation.run(a, rows))
+        out[f"ask_{backend}_p50_ms"] = pct(times, 0.5)
+        out[f"ask_{backend}_p95_ms"] = pct(times, 0.95)
+        out[f"ask_{backend}_quality"] = {k: m[k] for k in ("hit@1", "hit@3", "refusal_acc_out")}
+    out["ratio_p50_to_raw_torch_encode"] = round(
+        out["ask_onnx_p50_ms"] / out["raw_encode_torch_p50_ms"], 2
+    )
+    out["ratio_p50_to_raw_onnx_encode"] = round(
+        out["ask_onnx_p50_ms"] / out["raw_encode_onnx_p50_ms"], 2
+    )
+    return out
+
+
+def batch_from_outside(db: str, raw_ms: float) -> dict[str, Any]:
+    """`ask --json -` timed from outside: (N questions - 1 question) / (N - 1)."""
+    rows = questions()
+    extra = {"ASSISTANT_DB_DIR": db}
+    one = measured(["-m", "assistant", "ask", "--json", "-"], extra, rows[0]["q"] + "\n")
+    many_rows = rows * 4
+    many = measured(
+        ["-m", "assistant", "ask", "--json", "-"],
+        extra,
+        "\n".join(r["q"] for r in many_rows) + "\n",
+    )
+    per_question = (many["seconds"] - one["seconds"]) / (len(many_rows) - 1) * 1000
+    return {
+        "cold_one_question_s": round(one["seconds"], 2),
+        "per_question_ms_from_outside": round(per_question, 2),
+        "ratio_to_raw_torch_encode": round(per_question / raw_ms, 2),
+        "serving_cli_peak_rss_mb": many["rss_mb"],
+    }
+
+
+def langchain_recipe() -> dict[str, Any]:
+    """The stock recipe: 1000/200 character chunks, HuggingFaceEmbeddings, Chroma, k=4."""
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from assistant.embedding import model_path
+
+    docs = [
+        Document(page_content=f.read_text(encoding="utf-8"), metadata={"source": str(f)})
+        for f in sorted((ROOT / "corpus").glob("*.txt"))
+    ]
+    chunks = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
+        docs
+    )
+    embeddings = HuggingFaceEmbeddings(model_name=str(model_path()))
+    with tempfile.TemporaryDirectory() as d:
+        store = Chroma.from_documents(chunks, embeddings, persist_directory=d)
+        rows = questions()
+        store.similarity_search(rows[0]["q"], k=4)
+        times, quotes = [], []
+        for r in rows:
+            t0 = time.perf_counter()
+            found = store.similarity_search(r["q"], k=4)
+            times.append((time.perf_counter() - t0) * 1000)
+            quotes.append([x.page_content for x in found])
+    lengths = [
+        len(q) for qs, r in zip(quotes, rows, strict=True) if r["kind"] == "in" for q in qs[:3]
+    ]
+    return {
+        "p50_ms": pct(times, 0.5),
+        "p95_ms": pct(times, 0.95),
+        **hits(rows, quotes),
+        "mean_quote_chars": round(sum(lengths) / len(lengths)),
+        "refusal_acc_out": 0.0,
+    }
+
+
+def app_start(db: str) -> dict[str, Any]:
+    """Seconds from `python app.py` to the page being served, and to the first answer; the
+    serving process's peak RSS after answering every labelled question."""
+    from gradio_client import Client
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [PY, "app.py", "--port", str(port)],
+        cwd=ROOT,
+        env=env(ASSISTANT_DB_DIR=db),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=1).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.perf_counter() - t0 > 120:
+                    raise RuntimeError("the app did not start") from None
+                time.sleep(0.05)
+        served = time.perf_counter() - t0
+        client = Client(url, verbose=False)
+        t1 = time.perf_counter()
+        client.predict(questions()[0]["q"], api_name="/ask")
+        first = time.perf_counter() - t1
+        for r in questions():
+            client.predict(r["q"], api_name="/ask")
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        hwm = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    return {
+        "page_served_s": round(served, 2),
+        "first_answer_after_page_s": round(first, 2),
+        "serving_peak_rss_mb": round(hwm / 1024, 1),
+    }
+
+
+def scale(sizes: list[int], server: bool, tmp: Path) -> list[dict[str, Any]]:
+    from bench.synthetic import make_corpus
+    from tests.conftest import free_port
+
+    results = []
+    stdin = "\n".join(r["q"] for r in questions()) + "\n"
+    for size in sizes:
+        corpus = make_corpus(tmp / f"corpus-{size}", size)
+        modes = [("embedded", None)] + ([("server", "server")] if server else [])
+        for mode, _ in modes:
+            extra = {"ASSISTANT_CORPUS_DIR": str(corpus)}
+            proc = None
+            if mode == "server":
+                port = free_port()
+                proc = subprocess.Popen(
+                    [
+                        str(Path(PY).parent / "chroma"),
+                        "run",
+                        "--path",
+                        str(tmp / f"srv-{size}"),
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                url = f"http://127.0.0.1:{port}"
+                for _ in range(200):
+                    try:
+                        urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=1).read()
+                        break
+                    except OSError:
+                        time.sleep(0.1)
+                extra["ASSISTANT_CHROMA_URL"] = url
+            else:
+                extra["ASSISTANT_DB_DIR"] = str(tmp / f"db-{size}")
+            try:
+                ing = measured(["ingest.py", "--json"], extra)
+                report = json.loads(ing["stdout"].strip().splitlines()[-1])
+                warm = measured(["ingest.py", "--json"], extra)
+                ask = measured(["-m", "assistant", "ask", "--json", "-"], extra, stdin)
+            finally:
+                if proc is not None:
+                    proc.terminate()
+                    proc.wait(timeout=20)
+            answers = [json.loads(line) for line in ask["stdout"].splitlines() if line.strip()]
+            totals = [a["timings_ms"]["total"] for a in answers]
+            rows = questions()
+            quotes = [[c["quote"] for c in a.get("citations", [])] for a in answers]
+            results.append(
+                {
+                    "passages": report["passages"],
+                    "mode": mode,
+                    "ingest_s": round(ing["seconds"], 1),
+                    "ingest_passages_per_s": round(report["passages"] / ing["seconds"], 1),
+                    "ingest_peak_rss_mb": ing["rss_mb"],
+                    "warm_ingest_s": round(warm["seconds"], 2),
+                    "query_p50_ms": pct(totals, 0.5),
+                    "query_p95_ms": pct(totals, 0.95),
+                    "ask_process_s": round(ask["seconds"], 1),
+                    "ask_peak_rss_mb": ask["rss_mb"],
+                    **hits(rows, quotes),
+                }
+            )
+            print(json.dumps(results[-1]), flush=True)
+    return results
+
+
+def machine() -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem / 2**20, 1),
+        "python": platform.python_version(),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--no-server", action="store_true", help="skip the Chroma server runs")
+    parser.add_argument("--quick", action="store_true", help="only the small measurements")
+    args = parser.parse_args()
+    os.environ.update(env())
+    sizes = [] if args.quick else [int(s) for s in args.sizes.split(",") if s]
+    results: dict[str, Any] = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M")}
+    with tempfile.TemporaryDirectory(prefix="bench-") as d:
+        tmp = Path(d)
+        results["interpreter_start_s"] = round(interpreter_start(), 3)
+        results["ingest"] = ingest_real(tmp)
+        results["ingest"]["warm_beyond_interpreter_s"] = round(
+            results["ingest"]["warm_s"] - results["interpreter_start_s"], 2
+        )
+        print("ingest", json.dumps(results["ingest"]), flush=True)
+        from bench.synthetic import make_corpus
+
+        results["throughput"] = throughput(make_corpus(tmp / "tp", 1000))
+        print("throughput", json.dumps(results["throughput"]), flush=True)
+        db = results["ingest"]["db"]
+        results["query"] = query_latency(db)
+        print("query", json.dumps(results["query"]), flush=True)
+        results["batch"] = batch_from_outside(db, results["query"]["raw_encode_torch_p50_ms"])
+        print("batch", json.dumps(results["batch"]), flush=True)
+        results["langchain"] = langchain_recipe()
+        print("langchain", json.dumps(results["langchain"]), flush=True)
+        results["app"] = app_start(db)
+        print("app", json.dumps(results["app"]), flush=True)
+        results["scale"] = scale(sizes, not args.no_server, tmp)
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    print()
+    print(table(results))
+    return 0
+
+
+def table(r: dict[str, Any]) -> str:
+    q, t, b, lc, ing, app = (
+        r["query"],
+        r["throughput"],
+        r["batch"],
+        r["langchain"],
+        r["ingest"],
+        r["app"],
+    )
+    lines = [
+        f"machine: {r['machine']['cpu']}, {r['machine']['cores']} cores, "
+        f"{r['machine']['memory_gb']} GB, Python {r['machine']['python']}",
+        "",
+        "| measure | value | target |",
+        "| --- | --- | --- |",
+        f"| ingest, cold (2 articles, whole process) | {ing['cold_s']} s | |",
+        f"| ingest, warm (nothing changed) | {ing['warm_s']} s = interpreter "
+        f"{r['interpreter_start_s']} s + {ing['warm_beyond_interpreter_s']} s | ≤ 1.5 s beyond |",
+        f"| embedding, raw sentence-transformers | {t['raw_torch_texts_per_s']} texts/s | floor |",
+        f"| embedding, raw ONNX / ONNX int8 | {t['raw_onnx_texts_per_s']} / "
+        f"{t['raw_onnx-int8_texts_per_s']} texts/s | |",
+        f"| ingest throughput (whole pipeline, {t['passages']} passages) | "
+        f"{t['ingest_texts_per_s']} texts/s, {t['ingest_passages_per_s']} passages/s; "
+        f"{t['ratio_ingest_to_raw_torch']}× raw ST, {t['ratio_ingest_to_raw_onnx']}× raw ONNX "
+        f"| ≥ 0.9× raw |",
+        f"| one raw query encode, sentence-transformers / ONNX | "
+        f"{q['raw_encode_torch_p50_ms']} / {q['raw_encode_onnx_p50_ms']} ms | floor |",
+        f"| `Assistant.ask` warm p50 / p95 (ONNX) | {q['ask_onnx_p50_ms']} / "
+        f"{q['ask_onnx_p95_ms']} ms; {q['ratio_p50_to_raw_torch_encode']}× raw ST encode, "
+        f"{q['ratio_p50_to_raw_onnx_encode']}× raw ONNX encode | ≤ 2× |",
+        f"| `Assistant.ask` warm p50 / p95 (torch backend) | {q['ask_torch_p50_ms']} / "
+        f"{q['ask_torch_p95_ms']} ms | |",
+        f"| `ask --json -` per question, from outside | {b['per_question_ms_from_outside']} ms = "
+        f"{b['ratio_to_raw_torch_encode']}× raw ST encode | ≤ 2.5× |",
+        f"| `ask` cold, one question, whole process | {b['cold_one_question_s']} s | ≤ 6 s |",
+        f"| app: page served / first answer after it | {app['page_served_s']} s / "
+        f"{app['first_answer_after_page_s']} s | ≤ 10 s / ≤ 3 s |",
+        f"| peak RSS: ingest / app serving / CLI batch | {ing['peak_rss_mb']} / "
+        f"{app['serving_peak_rss_mb']} / {b['serving_cli_peak_rss_mb']} MB | |",
+        "",
+        "| system (labelled set) | hit@1 | hit@3 | unanswerable refused | p50 | p95 |",
+        "| --- | --- | --- | --- | --- | --- |",
+        f"| ours, ONNX | {q['ask_onnx_quality']['hit@1']} | {q['ask_onnx_quality']['hit@3']} | "
+        f"{q['ask_onnx_quality']['refusal_acc_out']} | {q['ask_onnx_p50_ms']} ms | "
+        f"{q['ask_onnx_p95_ms']} ms |",
+        f"| ours, torch | {q['ask_torch_quality']['hit@1']} | {q['ask_torch_quality']['hit@3']} | "
+        f"{q['ask_torch_quality']['refusal_acc_out']} | {q['ask_torch_p50_ms']} ms | "
+        f"{q['ask_torch_p95_ms']} ms |",
+        f"| ours, ONNX int8 (own index) | {q['ask_onnx-int8_quality']['hit@1']} | "
+        f"{q['ask_onnx-int8_quality']['hit@3']} | {q['ask_onnx-int8_quality']['refusal_acc_out']} "
+        f"| {q['ask_onnx-int8_p50_ms']} ms | {q['ask_onnx-int8_p95_ms']} ms |",
+        f"| stock LangChain recipe (k=4, {lc['mean_quote_chars']}-char quotes) | {lc['hit@1']} | "
+        f"{lc['hit@3']} | 0 | {lc['p50_ms']} ms | {lc['p95_ms']} ms |",
+    ]
+    if r.get("scale"):
+        lines += [
+            "",
+            "| passages | mode | ingest | passages/s | ingest RSS | warm ingest | query p50 / p95 "
+            "| ask RSS | hit@1 / hit@3 |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for s in r["scale"]:
+            lines.append(
+                f"| {s['passages']:,} | {s['mode']} | {s['ingest_s']} s | "
+                f"{s['ingest_passages_per_s']} | {s['ingest_peak_rss_mb']} MB | "
+                f"{s['warm_ingest_s']} s | {s['query_p50_ms']} / {s['query_p95_ms']} ms | "
+                f"{s['ask_peak_rss_mb']} MB | {s['hit@1']} / {s['hit@3']} |"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
