@@ -116,6 +116,10 @@ def ask_main(argv: Sequence[str]) -> int:
         return _fail(str(e))
 
     assistant.warm()  # load once, so per-question timings are the questions' own
+    # Undecodable input is replaced, not fatal; output is UTF-8 whatever the locale says.
+    for stream, errors in ((sys.stdin, "replace"), (sys.stdout, "backslashreplace")):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors=errors)
     for line in sys.stdin:
         question = line.rstrip("\r\n")
         try:

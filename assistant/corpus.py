@@ -92,20 +92,31 @@ def decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        matches = list(from_bytes(data))
-        if not matches:
-            raise ValueError("not text in any recognisable encoding") from None
-        # Short texts fit many code pages equally well; among the equally plausible ones,
-        # prefer Windows-1252, the usual legacy encoding of English web text.
-        best = matches[0]
-        western = next((m for m in matches if m.encoding == "cp1252"), None)
-        if western is not None and western.chaos <= best.chaos + 0.05:
-            best = western
-        text = str(best)
+        text = _decode_legacy(data)
     # Universal newlines, exactly as Python's text mode reads the file.
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decode_legacy(data: bytes) -> str:
+    # Mostly ASCII with a few high bytes is Western text with accents and curly quotes:
+    # Windows-1252, when it decodes. Otherwise ask charset-normalizer.
+    if sum(b < 0x80 for b in data) >= 0.9 * len(data):
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data))
+    if not matches:
+        raise ValueError("not text in any recognisable encoding")
+    # Short texts fit many code pages equally well; among the equally plausible ones,
+    # prefer Windows-1252, the usual legacy encoding of English web text.
+    best = matches[0]
+    western = next((m for m in matches if m.encoding == "cp1252"), None)
+    if western is not None and western.chaos <= best.chaos + 0.05:
+        best = western
+    return str(best)
 
 
 def _document(source: str, text: str, title: str, kind: str) -> Document:
@@ -169,7 +180,9 @@ def read_document(path: Path, source: str, max_bytes: int) -> Document:
         raise ValueError(f"unsupported file type {path.suffix or '(none)'!r} ({supported})")
     try:
         if not path.is_file():
-            raise ValueError("not a regular file (broken link or special file)")
+            if not path.exists() and not path.is_symlink():
+                raise ValueError("file vanished while reading")
+            raise ValueError("not a regular file (broken link, link loop or special file)")
         size = path.stat().st_size
         if size > max_bytes:
             raise ValueError(f"too large ({size:,} bytes; the limit is {max_bytes:,})")

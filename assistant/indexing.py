@@ -18,13 +18,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from assistant.chunking import chunk, sentences
 from assistant.corpus import load_corpus
-from assistant.documents import Skipped
+from assistant.documents import Document, Passage, Skipped
 from assistant.embedding import Embedder, embed_text, sentence_text
-from assistant.errors import CorpusError
+from assistant.errors import CorpusError, IndexStoreError
 from assistant.settings import Settings
 from assistant.store import DocumentRecords, Store
 
@@ -52,6 +53,92 @@ def generality(vectors: Any) -> list[float]:
     k = min(HUB_NEIGHBOURS, len(vectors) - 1)
     top = np.sort(sims, axis=1)[:, -k:]
     return [float(x) for x in top.mean(axis=1)]
+
+
+def _embed_and_add(
+    settings: Settings,
+    store: Store,
+    embedder: Embedder | None,
+    progress: ProgressFactory | None,
+    todo: list[Document],
+    chunks: dict[str, list[Passage]],
+) -> list[DocumentRecords]:
+    """Embed the new or changed documents in groups and write their records, still invisible
+    (see Store). Each passage is embedded whole and sentence by sentence (for tight quotes)."""
+    plans = {}
+    for d in todo:
+        passages = chunks[d.source]
+        pairs = [(p.id, s) for p in passages for s in sentences(p)]
+        texts = [embed_text(p) for p in passages] + [sentence_text(s) for _, s in pairs]
+        plans[d.source] = (passages, pairs, texts)
+    total = sum(len(texts) for _, _, texts in plans.values())
+    if not total:
+        return []
+    store.begin([d.sha for d in todo])
+    embedder = embedder or Embedder(settings.batch_size, settings.backend)
+    _ = embedder.model  # load before the progress bar starts, so it measures embedding
+    tick = progress(total) if progress else None
+    written: list[DocumentRecords] = []
+    for start in range(0, len(todo), GROUP_DOCUMENTS):
+        group = todo[start : start + GROUP_DOCUMENTS]
+        vectors = embedder.encode_array(
+            [t for d in group for t in plans[d.source][2]], progress=tick
+        )
+        records, offset = [], 0
+        for d in group:
+            passages, pairs, texts = plans[d.source]
+            mine = vectors[offset : offset + len(texts)]
+            offset += len(texts)
+            records.append(
+                DocumentRecords(
+                    document=d,
+                    passages=passages,
+                    passage_vectors=mine[: len(passages)],
+                    sentences=pairs,
+                    sentence_vectors=mine[len(passages) :],
+                    generality=generality(mine[len(passages) :]),
+                )
+            )
+        store.add(records)
+        written += records
+    return written
+
+
+def ingest_lock(settings: Settings) -> Any:
+    """One ingest at a time per index: a lock file beside the on-disk index, or in the temp
+    folder (per server URL and collection) for a Chroma server. Released when the process
+    ends, however it ends."""
+    import hashlib
+    import tempfile
+
+    from filelock import FileLock, Timeout
+
+    if settings.chroma_url:
+        key = hashlib.sha256(f"{settings.chroma_url}/{settings.collection}".encode()).hexdigest()
+        path = Path(tempfile.gettempdir()) / f"assistant-ingest-{key[:16]}.lock"
+    else:
+        Path(settings.db_dir).mkdir(parents=True, exist_ok=True)
+        path = Path(settings.db_dir) / f".ingest-{settings.collection}.lock"
+    lock = FileLock(str(path), timeout=0)
+
+    class _Held:
+        def __enter__(self) -> None:
+            try:
+                lock.acquire()
+            except Timeout:
+                raise IndexStoreError(
+                    "Another ingest is already running on this index; try again when it has "
+                    "finished."
+                ) from None
+            except OSError as e:
+                raise IndexStoreError(
+                    f"Cannot lock the index for ingest ({e.strerror or e})."
+                ) from None
+
+        def __exit__(self, *exc: object) -> None:
+            lock.release()
+
+    return _Held()
 
 
 @dataclass(frozen=True)
@@ -91,59 +178,26 @@ def ingest(
             f"(supported: .txt, .md){more}. The index was left as it was."
         )
 
-    indexed = store.documents()
-    current = {d.source for d in documents}
-    failed = {s.path for s in skipped}
+    _ = store.collection  # opens (and checks) the index before anything else touches it
+    with ingest_lock(settings):
+        store.reset_if_unversioned()
+        store.clean_up()  # what a killed ingest left behind
+        indexed = store.documents()
+        current = {d.source for d in documents}
+        failed = {s.path for s in skipped}
 
-    todo = [d for d in documents if d.source not in indexed or indexed[d.source].sha != d.sha]
-    chunks = {d.source: chunk(d) for d in todo}
-    for d in [d for d in todo if not chunks[d.source]]:
-        skipped.append(Skipped(d.source, "no paragraph long enough to index"))
-        failed.add(d.source)
-        todo.remove(d)
-    # Each passage is embedded whole and sentence by sentence (for tight quotes). Documents
-    # go in groups: full encoder batches across documents, one write per group.
-    plans = {}
-    for d in todo:
-        passages = chunks[d.source]
-        pairs = [(p.id, s) for p in passages for s in sentences(p)]
-        texts = [embed_text(p) for p in passages] + [sentence_text(s) for _, s in pairs]
-        plans[d.source] = (passages, pairs, texts)
-    total = sum(len(texts) for _, _, texts in plans.values())
-    embedded = 0
-    if total:
-        embedder = embedder or Embedder(settings.batch_size, settings.backend)
-        _ = embedder.model  # load before the progress bar starts, so it measures embedding
-        tick = progress(total) if progress else None
-        for start in range(0, len(todo), GROUP_DOCUMENTS):
-            group = todo[start : start + GROUP_DOCUMENTS]
-            texts = [t for d in group for t in plans[d.source][2]]
-            vectors = embedder.encode_array(texts, progress=tick)
-            records, offset = [], 0
-            for d in group:
-                passages, pairs, doc_texts = plans[d.source]
-                mine = vectors[offset : offset + len(doc_texts)]
-                offset += len(doc_texts)
-                records.append(
-                    DocumentRecords(
-                        document=d,
-                        passages=passages,
-                        passage_vectors=mine[: len(passages)],
-                        sentences=pairs,
-                        sentence_vectors=mine[len(passages) :],
-                        generality=generality(mine[len(passages) :]),
-                        is_new=d.source not in indexed,
-                    )
-                )
-            store.write(records)
-            embedded += sum(len(r.passages) for r in records)
-
-    gone = sorted(set(indexed) - current - failed)
-    for source in gone:
-        store.remove(source)
-
-    if embedded or gone:
-        store.mark_changed()
+        todo = [d for d in documents if d.source not in indexed or indexed[d.source].sha != d.sha]
+        chunks = {d.source: chunk(d) for d in todo}
+        for d in [d for d in todo if not chunks[d.source]]:
+            skipped.append(Skipped(d.source, "no paragraph long enough to index"))
+            failed.add(d.source)
+            todo.remove(d)
+        gone = sorted(set(indexed) - current - failed)
+        written = _embed_and_add(settings, store, embedder, progress, todo, chunks)
+        if todo or gone:
+            store.commit(written, gone)  # the single write that makes the new index live
+            store.clean_up()
+        embedded = sum(len(r.passages) for r in written)
     after = store.documents()
     if not after:
         raise CorpusError(f"No document from {settings.corpus_dir} could be indexed.")

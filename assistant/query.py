@@ -20,7 +20,12 @@ from importlib import resources
 
 from assistant.text import STOPWORDS, english_ranks, words
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+# Control and format characters, bidirectional overrides, and lone surrogates (which no file or
+# terminal can hold) are dropped from questions.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
+    r"\ud800-\udfff]"
+)
 _SPACES = re.compile(r"\s+")
 
 

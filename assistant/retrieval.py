@@ -170,8 +170,14 @@ class Lexical:
         known = self.known_stems(stems)
         if not known or not self.ids:
             return []
+        import numpy as np
+
         scores = self.bm25.get_scores(known)
-        order = scores.argsort()[::-1][:k]
+        if len(scores) > k:  # the top k without sorting every passage
+            top = np.argpartition(scores, -k)[-k:]
+            order = top[np.argsort(scores[top])[::-1]]
+        else:
+            order = np.argsort(scores)[::-1]
         return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
 
 
@@ -183,6 +189,7 @@ class Retriever:
         self.embedder = embedder
         self._lexical: Lexical | None = None
         self._version = ""
+        self._hidden: list[str] = []
         self._checked = 0.0
         self._lock = threading.Lock()
 
@@ -192,7 +199,7 @@ class Retriever:
         with self._lock:
             now = time.monotonic()
             if self._lexical is None or now - self._checked > RECHECK_SECONDS:
-                version = self.store.version()
+                version, self._hidden = self.store.state()
                 self._checked = now
                 if self._lexical is None or version != self._version:
                     self._lexical = Lexical(list(self.store.passages()))
@@ -213,12 +220,12 @@ class Retriever:
 
         dense = [
             (pid, sim)
-            for pid, sim in self.store.nearest(vector, DENSE_K)
+            for pid, sim in self.store.nearest(vector, DENSE_K, self._hidden)
             if pid in lexical.passages
         ]
         by_sentence = [
             (pid, sim)
-            for pid, sim in self.store.nearest_sentences(vector, SENTENCE_K)
+            for pid, sim in self.store.nearest_sentences(vector, SENTENCE_K, self._hidden)
             if pid in lexical.passages
         ]
         bm25 = lexical.search(stems, LEXICAL_K)

@@ -6,17 +6,27 @@ are passages (id = content hash, metadata = source, title, heading, offsets, the
 hash and ingest time); replace or remove a whole document; answer nearest-neighbour queries.
 Chroma itself is the record of what is indexed: there is no second bookkeeping database to
 fall out of step with it.
+
+Crash safety: a document's records carry its content hash in their ids, so a new version is
+written beside the live one, never over it. Which version is live is the *manifest* (source ->
+hash, title, passage count) kept in the passages collection's metadata; changing it is one
+write, the commit. An ingest first lists the new versions as *hidden* (searches leave hidden
+versions out), writes their records, then in one write makes them live and hides the versions
+they replace, and finally deletes the hidden versions' records. Killed at any point, the index
+answers from exactly the previous manifest; the next ingest deletes what is hidden first.
 Does not: embed (vectors come in from embedding.py) or rank beyond cosine similarity.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from assistant.documents import Document, IndexedDocument, Passage
@@ -24,6 +34,7 @@ from assistant.errors import IndexStoreError
 from assistant.settings import Settings
 
 PAGE = 5000
+T = TypeVar("T")
 
 
 def _chroma_settings() -> Any:
@@ -120,7 +131,7 @@ def _stack(arrays: Sequence[Any]) -> Any:
 
 
 class Store:
-    """One Chroma collection of passages. The client connects on first use."""
+    """Passages and sentences in two Chroma collections. The client connects on first use."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -130,7 +141,7 @@ class Store:
 
     @property
     def collection(self) -> Any:
-        """Passages: one record per paragraph or bullet item."""
+        """Passages: one record per paragraph or bullet item (and the manifest)."""
         if self._collection is None:
             self._client = _connect(self.settings)
             self._collection = self._open(self.settings.collection)
@@ -155,75 +166,123 @@ class Store:
             where = self.settings.chroma_url or self.settings.db_dir
             raise IndexStoreError(f"Cannot open the index at {where} ({_short(e)}).") from None
 
+    def reconnect(self) -> None:
+        """Drop Chroma's cached state and open the index afresh. An embedded index that
+        another process (an ingest) has changed must be re-read from disk."""
+        if not self.settings.chroma_url:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+        self._client = self._collection = self._sentences = None
+
+    def _read(self, fn: Callable[[], T]) -> T:
+        """Run a read; if Chroma fails (its view of a changed index is stale), reopen the
+        index and try once more; a second failure is an IndexStoreError."""
+        try:
+            return fn()
+        except IndexStoreError:
+            raise
+        except Exception:
+            self.reconnect()
+            try:
+                return fn()
+            except Exception as e:
+                raise IndexStoreError(f"The index could not be read ({_short(e)}).") from None
+
+    # --- the manifest ------------------------------------------------------------------------
+
+    def _metadata(self) -> dict[str, Any]:
+        def read() -> dict[str, Any]:
+            _ = self.collection
+            return dict(self._client.get_collection(self.settings.collection).metadata or {})
+
+        return self._read(read)
+
+    def _set_metadata(self, **changes: Any) -> None:
+        meta = self._metadata()
+        meta.update(
+            {k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in changes.items()}
+        )
+        meta["version"] = datetime.now(UTC).isoformat(timespec="microseconds")
+        self.collection.modify(metadata=meta)
+
+    def manifest(self) -> dict[str, dict[str, Any]]:
+        """source -> {"sha", "title", "passages", "ingested_at"} of the live documents."""
+        raw = self._metadata().get("manifest")
+        return json.loads(raw) if isinstance(raw, str) else {}
+
+    def hidden(self) -> list[str]:
+        """Document hashes whose records exist but are not live (being written, or replaced
+        and not yet deleted). Searches exclude them while there are any."""
+        raw = self._metadata().get("hidden")
+        return json.loads(raw) if isinstance(raw, str) else []
+
+    def state(self) -> tuple[str, list[str]]:
+        """(version, hidden) in one read: what a running assistant re-checks."""
+        meta = self._metadata()
+        raw = meta.get("hidden")
+        return str(meta.get("version", "")), json.loads(raw) if isinstance(raw, str) else []
+
+    def documents(self) -> dict[str, IndexedDocument]:
+        """Every live document, by source, with its hash and passage count."""
+        return {
+            source: IndexedDocument(
+                source=source,
+                title=str(d.get("title", "")),
+                sha=str(d["sha"]),
+                passages=int(d.get("passages", 0)),
+                ingested_at=str(d.get("ingested_at", "")),
+            )
+            for source, d in sorted(self.manifest().items())
+        }
+
+    def version(self) -> str:
+        """Changes whenever an ingest changed the index."""
+        return str(self._metadata().get("version", ""))
+
+    def mark_changed(self) -> None:
+        """Record that the index changed, so running assistants reload what they keep."""
+        self._set_metadata(bump=True)
+
     # --- reading -------------------------------------------------------------------------
 
-    def _pages(
-        self, include: list[str], where: dict[str, Any] | None = None, collection: Any = None
-    ) -> Iterator[Any]:
-        collection = self.collection if collection is None else collection
+    def _pages(self, include: list[str]) -> Iterator[Any]:
+        """Every passage record, `PAGE` at a time."""
         offset = 0
         while True:
-            page = collection.get(where=where, include=include, limit=PAGE, offset=offset)
+            page = self._read(
+                lambda offset=offset: self.collection.get(
+                    include=include, limit=PAGE, offset=offset
+                )
+            )
             yield page
             if len(page["ids"]) < PAGE:
                 return
             offset += PAGE
 
-    def documents(self) -> dict[str, IndexedDocument]:
-        """Every indexed document, by source, with its hash and passage count."""
-        found: dict[str, dict[str, Any]] = {}
-        counts: dict[str, int] = {}
-        shas: dict[str, set[str]] = {}
-        for page in self._pages(["metadatas"]):
-            for meta in page["metadatas"]:
-                source = str(meta["source"])
-                found.setdefault(source, meta)
-                counts[source] = counts.get(source, 0) + 1
-                shas.setdefault(source, set()).add(str(meta.get("doc_sha", "")))
-        return {
-            source: IndexedDocument(
-                source=source,
-                title=str(meta.get("title", "")),
-                # A document half-written by an interrupted ingest has mixed hashes: report
-                # none, so the next ingest replaces it whole.
-                sha=next(iter(shas[source])) if len(shas[source]) == 1 else "",
-                passages=counts[source],
-                ingested_at=str(meta.get("ingested_at", "")),
-            )
-            for source, meta in sorted(found.items())
-        }
-
     def count(self) -> int:
-        return int(self.collection.count())
-
-    def version(self) -> str:
-        """Changes whenever an ingest changed the index (see `mark_changed`)."""
-        _ = self.collection
-        try:
-            meta = self._client.get_collection(self.settings.collection).metadata or {}
-        except Exception:
-            meta = {}
-        return f"{meta.get('version', '')}/{self.count()}"
-
-    def mark_changed(self) -> None:
-        """Record that the index changed, so running assistants reload what they keep."""
-        stamp = datetime.now(UTC).isoformat(timespec="microseconds")
-        self.collection.modify(metadata={"version": stamp})
+        """Live passages (records of versions the manifest does not name are not counted)."""
+        return sum(int(d.get("passages", 0)) for d in self.manifest().values())
 
     def passages(self) -> Iterator[tuple[str, Passage]]:
-        """(id, passage) for every passage in the index, in pages."""
+        """(record id, passage) for every live passage, in pages."""
+        live = {source: d["sha"] for source, d in self.manifest().items()}
         for page in self._pages(["metadatas", "documents"]):
             for pid, text, meta in zip(
                 page["ids"], page["documents"], page["metadatas"], strict=True
             ):
-                yield pid, _passage(text, meta)
+                if live.get(str(meta["source"])) == meta.get("doc_sha"):
+                    yield pid, _passage(text, meta)
 
     def query(self, vector: Sequence[float], k: int) -> list[tuple[str, Passage, float]]:
-        """The `k` passages nearest to `vector`: (id, passage, cosine similarity), best first."""
+        """The `k` nearest live passages: (record id, passage, cosine similarity), best first."""
+        live = {source: d["sha"] for source, d in self.manifest().items()}
+        hidden = self.hidden()
         res = self.collection.query(
             query_embeddings=[list(vector)],
             n_results=k,
             include=["documents", "metadatas", "distances"],
+            where={"doc_sha": {"$nin": hidden}} if hidden else None,
         )
         return [
             (pid, _passage(text, meta), 1.0 - float(dist))
@@ -234,21 +293,38 @@ class Store:
                 res["distances"][0],
                 strict=True,
             )
+            if live.get(str(meta["source"])) == meta.get("doc_sha")
         ]
 
-    def nearest(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
-        """(passage id, cosine) of the `k` nearest passages; ids and distances only."""
-        res = self.collection.query(
-            query_embeddings=[list(vector)], n_results=k, include=["distances"]
+    def nearest(
+        self, vector: Sequence[float], k: int, hidden: Sequence[str] = ()
+    ) -> list[tuple[str, float]]:
+        """(passage record id, cosine) of the `k` nearest passages, leaving out records of the
+        `hidden` document versions; ids and distances only."""
+        res = self._read(
+            lambda: self.collection.query(
+                query_embeddings=[list(vector)],
+                n_results=k,
+                include=["distances"],
+                where={"doc_sha": {"$nin": list(hidden)}} if hidden else None,
+            )
         )
         return [
             (pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0], strict=True)
         ]
 
-    def nearest_sentences(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
-        """(passage id, cosine) of the `k` nearest sentences, best first."""
-        res = self.sentence_collection.query(
-            query_embeddings=[list(vector)], n_results=k, include=["metadatas", "distances"]
+    def nearest_sentences(
+        self, vector: Sequence[float], k: int, hidden: Sequence[str] = ()
+    ) -> list[tuple[str, float]]:
+        """(passage record id, cosine) of the `k` nearest sentences, best first, leaving out
+        records of the `hidden` document versions."""
+        res = self._read(
+            lambda: self.sentence_collection.query(
+                query_embeddings=[list(vector)],
+                n_results=k,
+                include=["metadatas", "distances"],
+                where={"doc_sha": {"$nin": list(hidden)}} if hidden else None,
+            )
         )
         return [
             (str(meta["passage_id"]), 1.0 - float(d))
@@ -258,13 +334,15 @@ class Store:
     def sentences_of(
         self, passage_ids: Sequence[str], with_vectors: bool = False
     ) -> dict[str, list[tuple[Passage, Any, float]]]:
-        """The stored sentences of some passages, by passage id, in text order, each with its
-        vector (or None) and its generality (see indexing.generality)."""
+        """The stored sentences of some passages, by passage record id, in text order, each
+        with its vector (or None) and its generality (see indexing.generality)."""
         if not passage_ids:
             return {}
         include = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
-        page = self.sentence_collection.get(
-            where={"passage_id": {"$in": list(passage_ids)}}, include=include
+        page = self._read(
+            lambda: self.sentence_collection.get(
+                where={"passage_id": {"$in": list(passage_ids)}}, include=include
+            )
         )
         vectors = page["embeddings"] if with_vectors else [None] * len(page["ids"])
         out: dict[str, list[tuple[Passage, Any, float]]] = {pid: [] for pid in passage_ids}
@@ -275,55 +353,79 @@ class Store:
             items.sort(key=lambda item: item[0].start)
         return out
 
-    # --- writing -------------------------------------------------------------------------
+    # --- writing: begin, add, commit, clean up ------------------------------------------------
 
-    def write(self, records: Sequence[DocumentRecords]) -> None:
-        """Make the index hold exactly these passages and sentences for each document.
+    def begin(self, shas: Sequence[str]) -> None:
+        """Hide the document versions an ingest is about to write, before writing them."""
+        self._set_metadata(hidden=sorted(set(self.hidden()) | set(shas)))
 
-        All new records are written before any old one is deleted, so an interrupted write
-        leaves the previous versions searchable (and marked for redoing by their mixed
-        hashes). Documents marked new skip the look-up of old records.
-        """
-        when = datetime.now(UTC).isoformat(timespec="seconds")
-        old_passages: set[str] = set()
-        old_sentences: set[str] = set()
+    def add(self, records: Sequence[DocumentRecords]) -> None:
+        """Write new versions' records. They stay invisible until `commit`."""
+        ids, texts, metas, vectors = [], [], [], []
+        s_ids, s_texts, s_metas, s_vectors = [], [], [], []
         for r in records:
-            if not r.is_new:
-                old_passages |= set(self._ids(self.collection, r.document.source))
-                old_sentences |= set(self._ids(self.sentence_collection, r.document.source))
-        ids = [p.id for r in records for p in r.passages]
-        self._upsert(
-            self.collection,
-            ids,
-            _stack([r.passage_vectors for r in records]),
-            [p.text for r in records for p in r.passages],
-            [_meta(p, r.document.sha, when) for r in records for p in r.passages],
-        )
-        sentence_ids = [s.id for r in records for _, s in r.sentences]
-        self._upsert(
-            self.sentence_collection,
-            sentence_ids,
-            _stack([r.sentence_vectors for r in records]),
-            [s.text for r in records for _, s in r.sentences],
-            [
-                _meta(s, r.document.sha, when) | {"passage_id": pid, "generality": g}
-                for r in records
+            sha = r.document.sha
+            when = datetime.now(UTC).isoformat(timespec="seconds")
+            ids += [record_id(p.id, sha) for p in r.passages]
+            texts += [p.text for p in r.passages]
+            metas += [_meta(p, sha, when) for p in r.passages]
+            vectors.append(r.passage_vectors)
+            s_ids += [record_id(s.id, sha) for _, s in r.sentences]
+            s_texts += [s.text for _, s in r.sentences]
+            s_metas += [
+                _meta(s, sha, when) | {"passage_id": record_id(pid, sha), "generality": g}
                 for (pid, s), g in zip(r.sentences, r.generality, strict=True)
-            ],
-        )
-        self._delete(self.sentence_collection, sorted(old_sentences - set(sentence_ids)))
-        self._delete(self.collection, sorted(old_passages - set(ids)))
+            ]
+            s_vectors.append(r.sentence_vectors)
+        self._upsert(self.collection, ids, _stack(vectors), texts, metas)
+        self._upsert(self.sentence_collection, s_ids, _stack(s_vectors), s_texts, s_metas)
 
-    def remove(self, source: str) -> None:
-        """Delete every passage and sentence of one document."""
-        self._delete(self.sentence_collection, self._ids(self.sentence_collection, source))
-        self._delete(self.collection, self._ids(self.collection, source))
+    def commit(self, changed: Sequence[DocumentRecords], removed: Sequence[str]) -> None:
+        """Make the new versions live, and the replaced and removed ones hidden, in one write."""
+        manifest = self.manifest()
+        hidden = set(self.hidden())
+        when = datetime.now(UTC).isoformat(timespec="seconds")
+        for r in changed:
+            old = manifest.get(r.document.source)
+            if old:
+                hidden.add(old["sha"])
+            hidden.discard(r.document.sha)
+            manifest[r.document.source] = {
+                "sha": r.document.sha,
+                "title": r.document.title,
+                "passages": len(r.passages),
+                "ingested_at": when,
+            }
+        for source in removed:
+            old = manifest.pop(source, None)
+            if old:
+                hidden.add(old["sha"])
+        hidden -= {d["sha"] for d in manifest.values()}  # a live version is never hidden
+        self._set_metadata(bump=True, manifest=manifest, hidden=sorted(hidden))
 
-    def _ids(self, collection: Any, source: str) -> list[str]:
-        ids: list[str] = []
-        for page in self._pages([], where={"source": source}, collection=collection):
-            ids.extend(page["ids"])
-        return ids
+    def clean_up(self) -> int:
+        """Delete the records of hidden document versions, then clear the list. Returns how
+        many versions were cleaned."""
+        hidden = self.hidden()
+        for i in range(0, len(hidden), 200):
+            where = {"doc_sha": {"$in": hidden[i : i + 200]}}
+            for collection in (self.sentence_collection, self.collection):
+                collection.delete(where=where)
+        if hidden:
+            self._set_metadata(hidden=[])
+        return len(hidden)
+
+    def reset_if_unversioned(self) -> bool:
+        """An index written before manifests existed is emptied (ingest rebuilds it)."""
+        if "manifest" in self._metadata() or self.collection.count() == 0:
+            return False  # (count() here is Chroma's: every record, live or not)
+        for name in (self.settings.collection + "_sentences", self.settings.collection):
+            try:
+                self._client.delete_collection(name)
+            except Exception:  # noqa: BLE001 - a collection that is not there needs no deleting
+                continue
+        self._collection = self._sentences = None
+        return True
 
     def _upsert(
         self,
@@ -354,3 +456,9 @@ class Store:
             return max(1, min(5000, int(self._client.get_max_batch_size())))
         except Exception:
             return 1000
+
+
+def record_id(content_id: str, document_sha: str) -> str:
+    """A record's id: the content hash of the passage or sentence and of its document's
+    version, so two versions of a document never share a record."""
+    return hashlib.sha256(f"{content_id}\0{document_sha}".encode()).hexdigest()[:32]

@@ -10,6 +10,7 @@ Does not: answer anything itself; all answering is `Assistant.ask`.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ import gradio as gr
 
 from assistant.answer import escape
 from assistant.api import Assistant
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, QuestionError
 from assistant.panels import CSS, articles_table, sources_html
 from assistant.render import to_json
 from assistant.settings import Settings
@@ -35,6 +36,7 @@ NOTE = (
     "**Answers only quote the listed articles, with their sources. They are not medical "
     "advice:** for a medical problem, see a clinician."
 )
+UNAVAILABLE = "The articles' index is unavailable right now; please try again in a moment."
 STREAM_DELAY = 0.03  # seconds between streamed lines: enough to see the answer arrive
 
 
@@ -122,8 +124,14 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
         yield chat, answers, gr.skip(), ""
         try:
             answer = to_json(assistant.ask(text, history))
-        except AssistantError as e:
+        except QuestionError as e:
             chat[-1] = {"role": "assistant", "content": f"⚠️ {escape(str(e))}"}
+            answers.append(None)
+            yield chat, answers, panel(None, "none"), ""
+            return
+        except AssistantError as e:  # index trouble: the details (paths) go to the log only
+            print(f"error: {e}", file=sys.stderr)
+            chat[-1] = {"role": "assistant", "content": f"⚠️ {UNAVAILABLE}"}
             answers.append(None)
             yield chat, answers, panel(None, "none"), ""
             return
@@ -160,8 +168,11 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
         """Answer one question about the articles; returns the answer object."""
         try:
             return to_json(assistant.ask(question))
-        except AssistantError as e:
+        except QuestionError as e:
             return {"question": question, "error": str(e)}
+        except AssistantError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return {"question": question, "error": UNAVAILABLE}
 
     with gr.Blocks(title="Leg cramps: answers from the articles") as app:
         gr.Markdown("## Leg cramps: answers quoted from the articles")

@@ -10,7 +10,7 @@ from assistant.embedding import Embedder
 from assistant.errors import CorpusError, IndexStoreError
 from assistant.indexing import ingest
 from assistant.settings import Settings
-from assistant.store import Store
+from assistant.store import Store, record_id
 
 
 def run(settings: Settings, embedder: Embedder):
@@ -55,10 +55,11 @@ def test_index_records_offsets_and_content_hash_ids(
 ) -> None:
     run(settings, embedder)
     store = Store(settings)
+    shas = {s: d.sha for s, d in store.documents().items()}
     for pid, p in store.passages():
         text = (Path(p.source)).read_text(encoding="utf-8")
         assert text[p.start : p.end] == p.text
-        assert pid == p.id
+        assert pid == record_id(p.id, shas[p.source])
     docs = store.documents()
     assert all(d.sha and d.ingested_at and d.passages > 0 for d in docs.values())
 
@@ -120,3 +121,63 @@ def test_unreachable_server_is_a_clear_error(settings: Settings) -> None:
         Store(bad).count()
     with pytest.raises(IndexStoreError, match="must look like"):
         Store(settings.with_(chroma_url="not a url")).count()
+
+
+def snapshot(settings: Settings, embedder: Embedder) -> list:
+    """What the index answers, for comparing before and after an interrupted ingest."""
+    from assistant.api import Assistant
+
+    a = Assistant(settings)
+    a.retriever.embedder = embedder
+    out = []
+    for q in ["Why do leg cramps happen at night?", "How does massage help?", "What is RLS?"]:
+        answer = a.ask(q)
+        out.append((answer.answer, [(c.source, c.start, c.end) for c in answer.citations]))
+    return out
+
+
+def test_records_written_but_not_committed_stay_invisible(
+    settings: Settings, corpus: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(settings, embedder)
+    before = snapshot(settings, embedder)
+    count = Store(settings).collection.count()
+    night = corpus / "why-leg-cramps-strike-at-night.txt"
+    night.write_text(night.read_text().replace("acupuncture", "a glass of tonic water"))
+
+    def crash(*args: object) -> None:
+        raise KeyboardInterrupt  # stands in for a kill right before the commit
+
+    monkeypatch.setattr(Store, "commit", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run(settings, embedder)
+    monkeypatch.undo()
+    store = Store(settings)
+    assert store.collection.count() > count  # the new version's records are there...
+    assert snapshot(settings, embedder) == before  # ...but the index answers as before
+    assert store.hidden()
+    after = run(settings, embedder)  # the next ingest cleans up and completes
+    assert after.embedded > 0 and after.unchanged == 1
+    assert store.hidden() == [] and store.collection.count() == count
+    assert any("tonic water" in p.text for _, p in store.passages())
+
+
+def test_an_unversioned_index_is_rebuilt(settings: Settings, embedder: Embedder) -> None:
+    store = Store(settings)
+    store.collection.upsert(
+        ids=["old"],
+        embeddings=[[0.1] * 384],
+        documents=["x"],
+        metadatas=[{"source": "corpus/x.txt", "start": 0, "end": 1}],
+    )
+    report = run(settings, embedder)
+    assert report.documents == 2
+    assert Store(settings).collection.count() == report.passages
+
+
+def test_two_ingests_at_once_are_refused(settings: Settings, embedder: Embedder) -> None:
+    from assistant.indexing import ingest_lock
+
+    with ingest_lock(settings), pytest.raises(IndexStoreError, match="Another ingest"):
+        run(settings, embedder)
+    assert run(settings, embedder).documents == 2  # and the lock is released afterwards

@@ -1,0 +1,91 @@
+"""Kill a real ingest with SIGKILL at several moments: the index must answer exactly as before,
+and the next ingest must complete and leave nothing behind."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from bench.synthetic import make_corpus
+from tests.conftest import PY, ROOT, cli_env
+
+QUESTIONS = [
+    "Why do leg cramps happen at night?",
+    "How does massage help leg cramps?",
+    "What should I do during a severe cramp?",
+]
+
+
+def answers(env: dict[str, str]) -> list:
+    """The index's answers, asked by a fresh process (no cached client state)."""
+    p = subprocess.run(
+        [PY, "-m", "assistant", "ask", "--json", "-"],
+        cwd=ROOT,
+        env=env,
+        input="\n".join(QUESTIONS) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert p.returncode == 0, p.stderr
+    out = [json.loads(line) for line in p.stdout.splitlines()]
+    return [
+        (a["answer"], [(c["source"], c["start"], c["end"]) for c in a["citations"]]) for a in out
+    ]
+
+
+def ingest(env: dict[str, str], corpus: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [PY, str(ROOT / "ingest.py"), "--json", "--corpus", str(corpus)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_sigkill_mid_ingest_keeps_the_previous_index(tmp_path: Path, corpus: Path) -> None:
+    env = cli_env(ASSISTANT_DB_DIR=str(tmp_path / "db"), ASSISTANT_CORPUS_DIR=str(corpus))
+    first = ingest(env, corpus)
+    assert first.wait(timeout=300) == 0, first.stderr.read()
+    before = answers(env)
+
+    # A change big enough to take several seconds: one article edited, 400 passages added.
+    night = corpus / "why-leg-cramps-strike-at-night.txt"
+    night.write_text(night.read_text().replace("acupuncture", "a glass of tonic water"))
+    extra = make_corpus(tmp_path / "extra", 400)
+    for part in extra.glob("part-*"):
+        shutil.copytree(part, corpus / part.name)
+
+    killed = 0
+    for delay in (0.8, 2.5, 4.5, 7.0):
+        p = ingest(env, corpus)
+        time.sleep(delay)
+        if p.poll() is not None:
+            break  # it finished before the kill; the earlier kills still count
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        killed += 1
+        assert answers(env) == before, f"answers changed after a kill at {delay} s"
+    assert killed >= 2
+
+    final = ingest(env, corpus)
+    out, err = final.communicate(timeout=600)
+    assert final.returncode == 0, err
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["documents"] == 2 + 40 and report["embedded"] > 400
+    after = answers(env)
+    assert after != before or report["embedded"] > 0
+
+    from assistant.settings import Settings
+    from assistant.store import Store
+
+    store = Store(Settings(db_dir=tmp_path / "db"))
+    assert store.hidden() == []
+    assert store.collection.count() == report["passages"]  # no orphans left behind
+    assert any("tonic water" in p.text for _, p in store.passages())
