@@ -297,6 +297,7 @@ def app_start(db: str) -> dict[str, Any]:
         first = time.perf_counter() - t1
         for r in questions():
             client.predict(r["q"], api_name="/ask")
+        load = many_users(url)
         status = Path(f"/proc/{proc.pid}/status").read_text()
         hwm = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
     finally:
@@ -306,10 +307,42 @@ def app_start(db: str) -> dict[str, Any]:
         "page_served_s": round(served, 2),
         "first_answer_after_page_s": round(first, 2),
         "serving_peak_rss_mb": round(hwm / 1024, 1),
+        **load,
     }
 
 
-def scale(sizes: list[int], server: bool, tmp: Path) -> list[dict[str, Any]]:
+def many_users(url: str, clients: int = 20, each: int = 10) -> dict[str, Any]:
+    """`clients` gradio_client users at once, `each` questions apiece, through /ask."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    texts = [r["q"] for r in questions()][:each]
+
+    def user(_: int) -> list[float]:
+        client = Client(url, verbose=False)
+        times = []
+        for t in texts:
+            t0 = time.perf_counter()
+            out = client.predict(t, api_name="/ask")
+            times.append((time.perf_counter() - t0) * 1000)
+            assert "error" not in out
+        return times
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        times = [t for ts in pool.map(user, range(clients)) for t in ts]
+    wall = time.perf_counter() - t0
+    return {
+        "users": clients,
+        "questions_each": each,
+        "users_p50_ms": pct(times, 0.5),
+        "users_p95_ms": pct(times, 0.95),
+        "users_answers_per_s": round(len(times) / wall, 1),
+    }
+
+
+def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str, Any]]:
     from bench.synthetic import make_corpus
     from tests.conftest import free_port
 
@@ -317,7 +350,7 @@ def scale(sizes: list[int], server: bool, tmp: Path) -> list[dict[str, Any]]:
     stdin = "\n".join(r["q"] for r in questions()) + "\n"
     for size in sizes:
         corpus = make_corpus(tmp / f"corpus-{size}", size)
-        modes = [("embedded", None)] + ([("server", "server")] if server else [])
+        modes = [("embedded", None)] + ([("server", "server")] if size in server_sizes else [])
         for mode, _ in modes:
             extra = {"ASSISTANT_CORPUS_DIR": str(corpus)}
             proc = None
@@ -405,6 +438,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--no-server", action="store_true", help="skip the Chroma server runs")
+    parser.add_argument(
+        "--server-sizes", default=None, help="sizes also run on a Chroma server (default: all)"
+    )
     parser.add_argument("--quick", action="store_true", help="only the small measurements")
     args = parser.parse_args()
     os.environ.update(env())
@@ -431,7 +467,14 @@ def main() -> int:
         print("langchain", json.dumps(results["langchain"]), flush=True)
         results["app"] = app_start(db)
         print("app", json.dumps(results["app"]), flush=True)
-        results["scale"] = scale(sizes, not args.no_server, tmp)
+        server_sizes = (
+            set()
+            if args.no_server
+            else {int(x) for x in args.server_sizes.split(",") if x}
+            if args.server_sizes is not None
+            else set(sizes)
+        )
+        results["scale"] = scale(sizes, server_sizes, tmp)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2))
@@ -477,6 +520,9 @@ def table(r: dict[str, Any]) -> str:
         f"| `ask` cold, one question, whole process | {b['cold_one_question_s']} s | ≤ 6 s |",
         f"| app: page served / first answer after it | {app['page_served_s']} s / "
         f"{app['first_answer_after_page_s']} s | ≤ 10 s / ≤ 3 s |",
+        f"| app, {app['users']} users × {app['questions_each']} questions at once, per answer "
+        f"(client side) | p50 {app['users_p50_ms']} ms, p95 {app['users_p95_ms']} ms, "
+        f"{app['users_answers_per_s']} answers/s | no errors |",
         f"| peak RSS: ingest / app serving / CLI batch | {ing['peak_rss_mb']} / "
         f"{app['serving_peak_rss_mb']} / {b['serving_cli_peak_rss_mb']} MB | |",
         "",
