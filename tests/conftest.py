@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,38 +56,60 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
+@contextmanager
+def running(
+    args: list[str],
+    url: str,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    timeout: float = 60,
+) -> Iterator[float]:
+    """Start a server process, wait until `url` answers, yield the seconds that took, and
+    stop the process afterwards (terminate, then kill)."""
+    import urllib.request
+
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    t0 = time.monotonic()
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=1).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() - t0 > timeout:
+                    detail = log.read_text()[-2000:] if log else ""
+                    raise RuntimeError(f"{args[0]} did not start serving {url}\n{detail}") from None
+                time.sleep(0.2)
+        yield time.monotonic() - t0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if log:
+            out.close()
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Chroma server (`chroma run`) on a free loopback port; yields its URL."""
-    import urllib.request
-
     path = tmp_path_factory.mktemp("chroma-server")
     port = free_port()
-    exe = Path(PY).parent / "chroma"
-    log = open(path / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [str(exe), "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError((path / "server.log").read_text()[-2000:]) from None
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    args = [
+        str(Path(PY).parent / "chroma"),
+        "run",
+        "--path",
+        str(path / "data"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    with running(args, f"{url}/api/v2/heartbeat", log=path / "server.log"):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.synthetic import make_corpus
-from tests.conftest import PY, ROOT, cli_env, free_port
+from tests.conftest import PY, ROOT, cli_env, free_port, running
 
 QUESTIONS = [
     "Why do leg cramps happen at night?",
@@ -49,25 +48,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         timeout=300,
     )
     port = free_port()
-    proc = subprocess.Popen(
-        [PY, str(ROOT / "app.py"), "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     url = f"http://127.0.0.1:{port}/"
-    t0 = time.monotonic()
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() - t0 < 60, "app did not start"
-            time.sleep(0.25)
-    yield {"url": url, "env": env, "corpus": corpus, "base": base}
-    proc.terminate()
-    proc.wait(timeout=20)
+    with running([PY, str(ROOT / "app.py"), "--port", str(port)], url, env):
+        yield {"url": url, "env": env, "corpus": corpus, "base": base}
 
 
 def ask(url: str, questions: list[str]) -> list[dict]:

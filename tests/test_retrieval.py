@@ -78,3 +78,34 @@ def test_a_reingest_is_picked_up_without_a_restart(
     night.write_text(night.read_text().replace("acupuncture", "quinoa"))  # same passage count
     ingest(settings, store=Store(settings), embedder=embedder)
     assert any("quinoa" in p.text for p in retriever.lexical().passages.values())
+
+
+def test_bm25_search_matches_bm25s_scores() -> None:
+    """Our postings-only scoring gives bm25s's own scores (to float32 rounding)."""
+    import numpy as np
+
+    from assistant.documents import Passage
+    from assistant.retrieval import Lexical
+    from assistant.text import content_stems
+
+    texts = [
+        "Massage helps leg cramps at night.",
+        "Stretching the calf before bed helps.",
+        "Leg cramps and restless legs differ.",
+        "Dehydration can lead to muscle spasms in the leg.",
+        "Nothing here about the topic at all.",
+    ] * 40
+    lexical = Lexical([(f"p{i}", Passage("s", "t", "", t, 0, len(t))) for i, t in enumerate(texts)])
+    for question in ["How does massage help leg cramps?", "muscle spasms dehydration", "zebra"]:
+        stems = content_stems(question)
+        mine = lexical.search(stems, 7)
+        known = lexical.known_stems(stems)
+        if not known:
+            assert mine == []
+            continue
+        reference = lexical.bm25.get_scores(known)
+        best = np.sort(reference)[::-1]
+        assert len(mine) == min(7, int((reference > 0).sum()))
+        for rank, (pid, score) in enumerate(mine):
+            assert score == pytest.approx(float(reference[int(pid[1:])]), rel=1e-5)
+            assert score == pytest.approx(float(best[rank]), rel=1e-5)

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant.settings import Settings
-from tests.conftest import PY, ROOT, cli_env, free_port
+from tests.conftest import PY, ROOT, cli_env, free_port, running
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(
@@ -33,28 +31,9 @@ def app(indexed: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         ASSISTANT_FEEDBACK_PATH=str(feedback),
     )
     log = tmp_path_factory.mktemp("app") / "app.log"
-    out = open(log, "wb")  # noqa: SIM115 - closed below
-    t0 = time.monotonic()
-    proc = subprocess.Popen(
-        [PY, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=out
-    )
     url = f"http://127.0.0.1:{port}/"
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() - t0 > 60:
-                proc.kill()
-                raise RuntimeError(log.read_text()[-3000:]) from None
-            time.sleep(0.25)
-    yield {"url": url, "served_after": time.monotonic() - t0, "feedback": feedback, "log": log}
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    out.close()
+    with running([PY, str(ROOT / "app.py"), "--port", str(port)], url, env, log) as seconds:
+        yield {"url": url, "served_after": seconds, "feedback": feedback, "log": log}
 
 
 @pytest.fixture(scope="module")
