@@ -84,3 +84,59 @@ def threshold(answerable: list[float], unanswerable: list[float]) -> float:
         return min((abs(v - t) for v in values), default=0.0)
 
     return round(min(cuts, key=lambda t: (errors(t), -gap(t))), 3)
+
+
+def with_weights(
+    assistant: Assistant, weights: dict[str, float], questions: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Metrics on `questions` scored with other sentence-scoring weights; the weights in use
+    are restored afterwards."""
+    from assistant import evaluation
+
+    saved = dict(retrieval.WEIGHTS)
+    try:
+        retrieval.WEIGHTS.update(weights)
+        return evaluation.metrics(evaluation.run(assistant, questions))
+    finally:
+        retrieval.WEIGHTS.clear()
+        retrieval.WEIGHTS.update(saved)
+
+
+def report(assistant: Assistant, questions: list[dict[str, Any]], l2: float = L2) -> dict[str, Any]:
+    """Everything `python -m assistant calibrate` prints: the half/half check, the weights
+    fitted on all questions, each question's best similarity, and the refusal cuts."""
+    from assistant.answer import MIN_SIMILARITY, MIN_SIMILARITY_WITH_MISSING
+
+    rows = sentence_rows(assistant, questions)
+    halves = []
+    for i in (0, 1):
+        train = {q["id"] for q in questions[i::2]}
+        held_out = [q for q in questions if q["id"] not in train]
+        m = with_weights(assistant, fit([r for r in rows if r[0] in train], l2), held_out)
+        halves.append({"hit@1": m["hit@1"], "hit@3": m["hit@3"]})
+    sims = similarities(assistant, questions)
+    cuts = []
+    for name, rare, now in [
+        ("MIN_SIMILARITY", False, MIN_SIMILARITY),
+        ("MIN_SIMILARITY_WITH_MISSING", True, MIN_SIMILARITY_WITH_MISSING),
+    ]:
+        ins = [s for s, k, _, r in sims if k == "in" and bool(r) == rare]
+        outs = [s for s, k, _, r in sims if k == "out" and bool(r) == rare]
+        best = threshold(ins, outs)
+        cuts.append(
+            {
+                "name": name,
+                "now": now,
+                "highest_unanswerable": max(outs, default=0.0),
+                "lowest_answerable": min(ins, default=1.0),
+                "best": best,
+                "errors": sum(s < best for s in ins) + sum(s >= best for s in outs),
+            }
+        )
+    return {
+        "halves": halves,
+        "weights": fit(rows, l2),
+        "l2": l2,
+        "similarities": sims,
+        "cuts": cuts,
+    }

@@ -172,9 +172,6 @@ def calibrate_main(argv: Sequence[str]) -> int:
     parser.add_argument("--l2", type=float, default=None, help="regularisation strength")
     args = parser.parse_args(argv)
     from assistant import calibration, evaluation
-    from assistant.answer import MIN_SIMILARITY, MIN_SIMILARITY_WITH_MISSING
-
-    l2 = calibration.L2 if args.l2 is None else args.l2
 
     try:
         assistant = _assistant(Settings.from_env())
@@ -182,48 +179,21 @@ def calibrate_main(argv: Sequence[str]) -> int:
     except AssistantError as e:
         return _fail(str(e))
     assistant.warm()
-    rows = calibration.sentence_rows(assistant, questions)
-    halves = [{q["id"] for q in questions[i::2]} for i in (0, 1)]
-    for i, train in enumerate(halves):
-        weights = calibration.fit([r for r in rows if r[0] in train], l2)
-        test = [q for q in questions if q["id"] not in train]
-        m = _with_weights(assistant, weights, test)
-        print(f"fit on half {i + 1}, scored on the other: hit@1 {m['hit@1']} hit@3 {m['hit@3']}")
-    weights = calibration.fit(rows, l2)
-    print(f"weights fitted on all questions, l2={l2} (copy into retrieval.WEIGHTS):")
-    print(json.dumps(weights, indent=4))
+    r = calibration.report(assistant, questions, calibration.L2 if args.l2 is None else args.l2)
+    for i, m in enumerate(r["halves"], start=1):
+        print(f"fit on half {i}, scored on the other: hit@1 {m['hit@1']} hit@3 {m['hit@3']}")
+    print(f"weights fitted on all questions, l2={r['l2']} (copy into retrieval.WEIGHTS):")
+    print(json.dumps(r["weights"], indent=4))
     print("\nbest sentence similarity per question, and rare words the articles lack:")
-    sims = calibration.similarities(assistant, questions)
-    for sim, kind, q, rare in sims:
+    for sim, kind, q, rare in r["similarities"]:
         print(f"{sim:6.3f}  {kind:3}  {q}" + (f"   [missing: {', '.join(rare)}]" if rare else ""))
-    plain_in = [s for s, k, _, r in sims if k == "in" and not r]
-    plain_out = [s for s, k, _, r in sims if k == "out" and not r]
-    rare_in = [s for s, k, _, r in sims if k == "in" and r]
-    rare_out = [s for s, k, _, r in sims if k == "out" and r]
-    for name, ins, outs, now in [
-        ("MIN_SIMILARITY", plain_in, plain_out, MIN_SIMILARITY),
-        ("MIN_SIMILARITY_WITH_MISSING", rare_in, rare_out, MIN_SIMILARITY_WITH_MISSING),
-    ]:
-        best = calibration.threshold(ins, outs)
-        wrong = sum(s < best for s in ins) + sum(s >= best for s in outs)
+    for c in r["cuts"]:
         print(
-            f"{name} = {now}: highest unanswerable {max(outs, default=0.0):.3f}, lowest "
-            f"answerable {min(ins, default=1.0):.3f}; fewest errors ({wrong}) at {best}"
+            f"{c['name']} = {c['now']}: highest unanswerable {c['highest_unanswerable']:.3f}, "
+            f"lowest answerable {c['lowest_answerable']:.3f}; fewest errors ({c['errors']}) "
+            f"at {c['best']}"
         )
     return 0
-
-
-def _with_weights(assistant, weights: dict[str, float], questions: list[dict]) -> dict:  # noqa: ANN001
-    """Metrics on `questions` with other sentence-scoring weights, then the old ones back."""
-    from assistant import evaluation, retrieval
-
-    saved = dict(retrieval.WEIGHTS)
-    try:
-        retrieval.WEIGHTS.update(weights)
-        return evaluation.metrics(evaluation.run(assistant, questions))
-    finally:
-        retrieval.WEIGHTS.clear()
-        retrieval.WEIGHTS.update(saved)
 
 
 def export_main(argv: Sequence[str]) -> int:

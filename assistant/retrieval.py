@@ -2,7 +2,7 @@
 
 Does: rank passages by reciprocal rank fusion of three lists: passages by embedding
 similarity (Chroma), sentences by embedding similarity (Chroma, grouped to their passage) and
-passages by BM25 (bm25s with a Snowball stemmer, built once from the index); then score every
+passages by BM25 (lexical.py, built once from the index); then score every
 sentence of the best passages on its own (cosine to the query, plus a little for shared rare
 words and for its passage's rank). Returns `Evidence`: ranked passages and ranked sentences.
 Does not: decide whether the evidence answers the question, or write anything (answer.py).
@@ -19,9 +19,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from assistant.chunking import is_bullet
 from assistant.documents import Passage
 from assistant.embedding import Embedder
+from assistant.lexical import Lexical
 from assistant.query import Query
 from assistant.store import Store
 from assistant.text import STOPWORDS, content_stems, cue_score, words
@@ -33,7 +33,6 @@ LEXICAL_K = 20
 TOP_PASSAGES = 8
 TOP_SENTENCE_PASSAGES = 12
 TOP_LEXICAL_PASSAGES = 4
-MAX_LIST_ITEMS = 6
 RECHECK_SECONDS = 1.0
 # A sentence's score is the probability that it answers the question: a logistic regression
 # on these features, fitted on the labelled questions (`python -m assistant calibrate`):
@@ -92,106 +91,6 @@ class Evidence:
     sentences: tuple[ScoredSentence, ...]
     coverage: float  # share of the query's content words (by rarity) found in the corpus
     missing: tuple[str, ...] = ()  # the query's content words the corpus never uses
-
-
-class Lexical:
-    """BM25 over passage texts (with their section headings)."""
-
-    def __init__(self, items: list[tuple[str, Passage]]) -> None:
-        import bm25s
-
-        self.ids = [pid for pid, _ in items]
-        self.passages = {pid: p for pid, p in items}
-        docs = [content_stems(f"{p.heading}\n{p.text}") for _, p in items]
-        self.vocabulary = frozenset(w for _, p in items for w in words(f"{p.heading} {p.text}"))
-        self.df: dict[str, int] = {}
-        for doc in docs:
-            for stem in set(doc):
-                self.df[stem] = self.df.get(stem, 0) + 1
-        self.n = max(1, len(docs))
-        self._by_prefix: dict[str, list[str]] = {}
-        for stem in sorted(self.df):
-            self._by_prefix.setdefault(stem[:3], []).append(stem)
-        self.bm25 = bm25s.BM25()
-        self.bm25.index([d or ["\0"] for d in docs], show_progress=False)
-        by_source: dict[str, list[tuple[int, str]]] = {}
-        for pid, p in items:
-            by_source.setdefault(p.source, []).append((p.start, pid))
-        self.next_of: dict[str, str] = {}
-        for pairs in by_source.values():
-            pairs.sort()
-            for (_, a), (_, b) in zip(pairs, pairs[1:], strict=False):
-                self.next_of[a] = b
-
-    def list_items(self, pid: str) -> list[str]:
-        """The bullet items that follow a passage ending in a colon ("These include:")."""
-        lead = self.passages[pid]
-        if not lead.text.rstrip().endswith(":"):
-            return []
-        items = []
-        nxt = self.next_of.get(pid)
-        while nxt is not None and len(items) < MAX_LIST_ITEMS:
-            p = self.passages[nxt]
-            if p.heading != lead.heading or not is_bullet(p.text):
-                break
-            items.append(nxt)
-            nxt = self.next_of.get(nxt)
-        return items
-
-    def near_stem(self, stem: str) -> str | None:
-        """The corpus stem this one is (nearly) the same as: itself, or one edit away for
-        stems of five letters or more ("paralys" -> "paralyz", "pregnant" -> "pregnanc")."""
-        if stem in self.df:
-            return stem
-        if len(stem) < 5:
-            return None
-        import jellyfish
-
-        for other in self._by_prefix.get(stem[:3], ()):
-            if (
-                abs(len(other) - len(stem)) <= 1
-                and jellyfish.damerau_levenshtein_distance(stem, other) <= 1
-            ):
-                return other
-        return None
-
-    def known_stems(self, stems: list[str]) -> list[str]:
-        return [k for k in (self.near_stem(s) for s in stems) if k is not None]
-
-    def covers(self, word: str) -> bool:
-        """Whether the corpus uses this word, or one of (nearly) the same stem."""
-        stems = content_stems(word)
-        return not stems or self.near_stem(stems[0]) is not None
-
-    def idf(self, stem: str) -> float:
-        return math.log(1 + self.n / (1 + self.df.get(stem, 0)))
-
-    def search(self, stems: list[str], k: int) -> list[tuple[str, float]]:
-        """The `k` best passages by BM25: (passage id, score), best first.
-
-        Sums only the query terms' postings from bm25s's precomputed score matrix, so the
-        cost grows with how often the terms occur, not with the number of passages (bm25s's
-        own scoring loops in Python unless numba is installed)."""
-        import numpy as np
-
-        known = self.known_stems(stems)
-        if not known or not self.ids:
-            return []
-        vocab = self.bm25.vocab_dict
-        term_ids = [vocab[t] for t in known if t in vocab]
-        if not term_ids:
-            return []
-        matrix = self.bm25.scores
-        data, indices, indptr = matrix["data"], matrix["indices"], matrix["indptr"]
-        docs = np.concatenate([indices[indptr[t] : indptr[t + 1]] for t in term_ids])
-        weights = np.concatenate([data[indptr[t] : indptr[t + 1]] for t in term_ids])
-        if not len(docs):
-            return []
-        unique, where = np.unique(docs, return_inverse=True)
-        totals = np.bincount(where, weights=weights)
-        top = np.argpartition(totals, -k)[-k:] if len(totals) > k else np.arange(len(totals))
-        top = top[np.argsort(-totals[top], kind="stable")]
-        return [(self.ids[unique[i]], float(totals[i])) for i in top if totals[i] > 0]
 
 
 class Retriever:

@@ -21,69 +21,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlparse
 
+from assistant.chroma import connect, short_error
 from assistant.documents import Document, IndexedDocument, Passage
 from assistant.errors import IndexStoreError
 from assistant.settings import Settings
 
 PAGE = 5000
 T = TypeVar("T")
-
-
-def _chroma_settings() -> Any:
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    from chromadb.config import Settings as ChromaSettings
-
-    return ChromaSettings(anonymized_telemetry=False)
-
-
-def _connect(settings: Settings) -> Any:
-    import chromadb
-
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        if url.scheme not in ("http", "https") or not url.hostname:
-            got = settings.chroma_url
-            raise IndexStoreError(
-                f"ASSISTANT_CHROMA_URL must look like http://host:port, got {got!r}."
-            )
-        port = url.port or (443 if url.scheme == "https" else 8000)
-        try:
-            return chromadb.HttpClient(
-                host=url.hostname,
-                port=port,
-                ssl=url.scheme == "https",
-                settings=_chroma_settings(),
-            )
-        except Exception as e:  # chromadb raises plain ValueError/ConnectError here
-            raise IndexStoreError(
-                f"Cannot reach the Chroma server at {settings.chroma_url} ({_short(e)})."
-            ) from None
-    db_dir = Path(settings.db_dir)
-    try:
-        db_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise IndexStoreError(
-            f"Cannot create the index folder {db_dir} ({e.strerror or e})."
-        ) from None
-    if not os.access(db_dir, os.W_OK | os.X_OK):
-        raise IndexStoreError(f"The index folder {db_dir} is not writable (permission denied).")
-    try:
-        return chromadb.PersistentClient(path=str(db_dir), settings=_chroma_settings())
-    except Exception as e:
-        raise IndexStoreError(f"Cannot open the index in {db_dir} ({_short(e)}).") from None
-
-
-def _short(e: Exception) -> str:
-    text = str(e).strip().splitlines()
-    return text[0][:200] if text else type(e).__name__
 
 
 def _meta(p: Passage, sha: str, when: str) -> dict[str, Any]:
@@ -143,7 +92,7 @@ class Store:
     def collection(self) -> Any:
         """Passages: one record per paragraph or bullet item (and the manifest)."""
         if self._collection is None:
-            self._client = _connect(self.settings)
+            self._client = connect(self.settings)
             self._collection = self._open(self.settings.collection)
         return self._collection
 
@@ -164,7 +113,7 @@ class Store:
             )
         except Exception as e:
             where = self.settings.chroma_url or self.settings.db_dir
-            raise IndexStoreError(f"Cannot open the index at {where} ({_short(e)}).") from None
+            raise IndexStoreError(f"Cannot open the index at {where} ({short_error(e)}).") from None
 
     def reconnect(self) -> None:
         """Drop Chroma's cached state and open the index afresh. An embedded index that
@@ -187,7 +136,7 @@ class Store:
             try:
                 return fn()
             except Exception as e:
-                raise IndexStoreError(f"The index could not be read ({_short(e)}).") from None
+                raise IndexStoreError(f"The index could not be read ({short_error(e)}).") from None
 
     # --- the manifest ------------------------------------------------------------------------
 

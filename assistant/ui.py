@@ -38,6 +38,8 @@ NOTE = (
 )
 UNAVAILABLE = "The articles' index is unavailable right now; please try again in a moment."
 STREAM_DELAY = 0.03  # seconds between streamed lines: enough to see the answer arrive
+# Questions answered at once. Assistant.ask is thread-safe; more than the cores buys little.
+CONCURRENCY = 4
 
 
 @lru_cache(maxsize=64)
@@ -212,10 +214,15 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
             )
 
         outputs = [chatbot, answers, sources, box]
-        box.submit(respond, [box, chatbot, answers], outputs, api_visibility="private")
-        send.click(respond, [box, chatbot, answers], outputs, api_visibility="private")
+        chat = {
+            "api_visibility": "private",
+            "concurrency_limit": CONCURRENCY,
+            "concurrency_id": "chat",
+        }
+        box.submit(respond, [box, chatbot, answers], outputs, **chat)
+        send.click(respond, [box, chatbot, answers], outputs, **chat)
         for b in buttons:
-            b.click(respond, [b, chatbot, answers], outputs, api_visibility="private")
+            b.click(respond, [b, chatbot, answers], outputs, **chat)
         clear_button.click(clear, None, outputs, api_visibility="private")
         chatbot.select(show_sources, [answers], [sources], api_visibility="private")
         chatbot.like(rate, [answers], None, api_visibility="private")
@@ -225,7 +232,7 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
             table,
             api_visibility="private",
         )
-        gr.api(ask_api, api_name="ask")
+        gr.api(ask_api, api_name="ask", concurrency_limit=CONCURRENCY)
     return app
 
 

@@ -85,7 +85,7 @@ def test_bm25_search_matches_bm25s_scores() -> None:
     import numpy as np
 
     from assistant.documents import Passage
-    from assistant.retrieval import Lexical
+    from assistant.lexical import Lexical
     from assistant.text import content_stems
 
     texts = [

@@ -146,6 +146,6 @@ def test_sources_panel_reads_only_indexed_files() -> None:
 
 
 def test_telemetry_is_off() -> None:
-    from assistant.store import _chroma_settings
+    from assistant.chroma import chroma_settings
 
-    assert _chroma_settings().anonymized_telemetry is False
+    assert chroma_settings().anonymized_telemetry is False
