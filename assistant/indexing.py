@@ -150,12 +150,10 @@ class IngestReport:
     removed: int
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
-    per_document: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The contract's summary object."""
         out = asdict(self)
-        out.pop("per_document")
         out["seconds"] = round(self.seconds, 3)
         return out
 
@@ -209,5 +207,4 @@ def ingest(
         removed=len(gone),
         skipped=skipped,
         seconds=time.perf_counter() - t0,
-        per_document={s: d.passages for s, d in after.items()},
     )

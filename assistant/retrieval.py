@@ -89,7 +89,6 @@ class Evidence:
     query: str
     passages: tuple[Hit, ...]
     sentences: tuple[ScoredSentence, ...]
-    coverage: float  # share of the query's content words (by rarity) found in the corpus
     missing: tuple[str, ...] = ()  # the query's content words the corpus never uses
 
 
@@ -126,9 +125,8 @@ class Retriever:
     def search(self, query: Query, top: int = TOP_PASSAGES) -> Evidence:
         lexical = self.lexical()
         vector = self.embedder.encode_query(query.searched_for)
-        stems = lexical.known_stems(content_stems(query.searched_for)) + [
-            s for s in content_stems(query.searched_for) if lexical.near_stem(s) is None
-        ]
+        # The question's stems, each mapped to the corpus stem it nearly equals, if any.
+        stems = [lexical.near_stem(s) or s for s in content_stems(query.searched_for)]
 
         dense = [
             (pid, sim)
@@ -142,16 +140,15 @@ class Retriever:
         ]
         bm25 = lexical.search(stems, LEXICAL_K)
 
+        # Every id below is a live passage in `lexical.passages`: the vector results are
+        # filtered to it, and BM25 indexes exactly those passages.
         fused: dict[str, float] = {}
         cosine: dict[str, float] = {}
-        passages: dict[str, Passage] = {}
         for rank, (pid, sim) in enumerate(dense):
             fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
             cosine[pid] = sim
-            passages[pid] = lexical.passages[pid]
         seen: set[str] = set()
         for pid, sim in by_sentence:
-            passages.setdefault(pid, lexical.passages[pid])
             if pid in seen:
                 continue
             fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + len(seen))
@@ -160,28 +157,27 @@ class Retriever:
         scores = dict(bm25)
         for rank, (pid, _) in enumerate(bm25):
             fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
-        for pid in fused:
-            if pid not in passages and pid in lexical.passages:
-                passages[pid] = lexical.passages[pid]
-        ranked = sorted((pid for pid in fused if pid in passages), key=lambda p: -fused[p])
-        candidates = ranked[:top]
+        candidates = sorted(fused, key=lambda p: -fused[p])[:top]
         # Also where the best sentences are, and the best lexical matches: a passage strong in
         # one list only ranks low in the fusion, but its sentences deserve to be judged.
         extra = [pid for pid, _ in by_sentence[:TOP_SENTENCE_PASSAGES]]
         extra += [pid for pid, _ in bm25[:TOP_LEXICAL_PASSAGES]]
         for pid in extra:
-            if pid not in candidates and pid in passages:
+            if pid not in candidates:
                 candidates.append(pid)
         chosen: list[str] = []
         for pid in candidates:  # a list's lead-in brings its items, ranked right after it
             for item in [pid, *lexical.list_items(pid)]:
                 if item not in chosen:
                     chosen.append(item)
-        for pid in chosen:
-            passages.setdefault(pid, lexical.passages[pid])
-            fused.setdefault(pid, 0.0)
         hits = tuple(
-            Hit(pid, passages[pid], fused[pid], cosine.get(pid, 0.0), scores.get(pid, 0.0))
+            Hit(
+                pid,
+                lexical.passages[pid],
+                fused.get(pid, 0.0),
+                cosine.get(pid, 0.0),
+                scores.get(pid, 0.0),
+            )
             for pid in chosen
         )
         missing = tuple(
@@ -195,14 +191,10 @@ class Retriever:
                 and not lexical.covers(w)
             )
         )
-
-        total_idf = sum(lexical.idf(s) for s in set(stems)) or 1.0
-        known_idf = sum(lexical.idf(s) for s in set(stems) if s in lexical.df)
         return Evidence(
             query=query.searched_for,
             passages=hits,
             sentences=self._score_sentences(hits, vector, stems, lexical, query.intent),
-            coverage=known_idf / total_idf if stems else 0.0,
             missing=missing,
         )
 

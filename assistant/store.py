@@ -185,16 +185,6 @@ class Store:
             for source, d in sorted(self.manifest().items())
         }
 
-    def version(self) -> str:
-        """Changes whenever an ingest changed the index."""
-        return str(self._metadata().get("version", ""))
-
-    def mark_changed(self) -> None:
-        """Record that the index changed, so running assistants reload what they keep."""
-        self._set_metadata(bump=True)
-
-    # --- reading -------------------------------------------------------------------------
-
     def _pages(self, include: list[str]) -> Iterator[Any]:
         """Every passage record, `PAGE` at a time."""
         offset = 0

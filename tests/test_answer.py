@@ -45,7 +45,7 @@ def evidence(*scored: tuple[Passage, float, str]) -> Evidence:
         ScoredSentence(pid, s, score, score, 0.0)
         for s, score, pid in sorted(scored, key=lambda x: -x[1])
     )
-    return Evidence("q", hits, sentences, 1.0)
+    return Evidence("q", hits, sentences)
 
 
 def test_quotes_are_verbatim_and_every_marker_has_a_citation() -> None:
