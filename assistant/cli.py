@@ -94,6 +94,17 @@ def _assistant(settings: Settings):  # noqa: ANN202 - import kept lazy
     return assistant
 
 
+def _assistant_and_questions(path: Path):  # noqa: ANN202 - imports kept lazy
+    """The assistant over the index, and a labelled question file, for eval and calibrate."""
+    from assistant import evaluation
+
+    assistant = _assistant(Settings.from_env())
+    try:
+        return assistant, evaluation.load_questions(path)
+    except (OSError, ValueError) as e:
+        raise AssistantError(f"cannot read {path}: {e}") from None
+
+
 def ask_main(argv: Sequence[str]) -> int:
     parser = _Parser(prog="python -m assistant ask", description="Ask the articles a question.")
     parser.add_argument("--json", action="store_true", help="print the answer object as JSON")
@@ -142,12 +153,9 @@ def eval_main(argv: Sequence[str]) -> int:
     from assistant import evaluation
 
     try:
-        assistant = _assistant(Settings.from_env())
-        rows = evaluation.load_questions(args.questions)
+        assistant, rows = _assistant_and_questions(args.questions)
     except AssistantError as e:
         return _fail(str(e))
-    except (OSError, ValueError) as e:
-        return _fail(f"cannot read {args.questions}: {e}")
     assistant.warm()
     results = evaluation.run(assistant, rows)
     m = evaluation.metrics(results)
@@ -171,11 +179,10 @@ def calibrate_main(argv: Sequence[str]) -> int:
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--l2", type=float, default=None, help="regularisation strength")
     args = parser.parse_args(argv)
-    from assistant import calibration, evaluation
+    from assistant import calibration
 
     try:
-        assistant = _assistant(Settings.from_env())
-        questions = evaluation.load_questions(args.questions)
+        assistant, questions = _assistant_and_questions(args.questions)
     except AssistantError as e:
         return _fail(str(e))
     assistant.warm()

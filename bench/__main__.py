@@ -13,6 +13,7 @@ Needs the `bench` extra (`make bench` installs it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -21,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -269,28 +269,12 @@ def app_start(db: str) -> dict[str, Any]:
     serving process's peak RSS after answering every labelled question."""
     from gradio_client import Client
 
-    from tests.conftest import free_port
+    from tests.conftest import free_port, running
 
     port = free_port()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [PY, "app.py", "--port", str(port)],
-        cwd=ROOT,
-        env=env(ASSISTANT_DB_DIR=db),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     url = f"http://127.0.0.1:{port}/"
-    try:
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=1).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.perf_counter() - t0 > 120:
-                    raise RuntimeError("the app did not start") from None
-                time.sleep(0.05)
-        served = time.perf_counter() - t0
+    app = [PY, "app.py", "--port", str(port)]
+    with running(app, url, env(ASSISTANT_DB_DIR=db), timeout=120) as (proc, served):
         client = Client(url, verbose=False)
         t1 = time.perf_counter()
         client.predict(questions()[0]["q"], api_name="/ask")
@@ -300,9 +284,6 @@ def app_start(db: str) -> dict[str, Any]:
         load = many_users(url)
         status = Path(f"/proc/{proc.pid}/status").read_text()
         hwm = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
     return {
         "page_served_s": round(served, 2),
         "first_answer_after_page_s": round(first, 2),
@@ -344,7 +325,7 @@ def many_users(url: str, clients: int = 20, each: int = 10) -> dict[str, Any]:
 
 def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str, Any]]:
     from bench.synthetic import make_corpus
-    from tests.conftest import free_port
+    from tests.conftest import free_port, running
 
     results = []
     stdin = "\n".join(r["q"] for r in questions()) + "\n"
@@ -353,11 +334,11 @@ def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str,
         modes = [("embedded", None)] + ([("server", "server")] if size in server_sizes else [])
         for mode, _ in modes:
             extra = {"ASSISTANT_CORPUS_DIR": str(corpus)}
-            proc = None
-            if mode == "server":
-                port = free_port()
-                proc = subprocess.Popen(
-                    [
+            with contextlib.ExitStack() as stack:
+                if mode == "server":
+                    port = free_port()
+                    url = f"http://127.0.0.1:{port}"
+                    chroma = [
                         str(Path(PY).parent / "chroma"),
                         "run",
                         "--path",
@@ -366,29 +347,15 @@ def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str,
                         "127.0.0.1",
                         "--port",
                         str(port),
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-                url = f"http://127.0.0.1:{port}"
-                for _ in range(200):
-                    try:
-                        urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=1).read()
-                        break
-                    except OSError:
-                        time.sleep(0.1)
-                extra["ASSISTANT_CHROMA_URL"] = url
-            else:
-                extra["ASSISTANT_DB_DIR"] = str(tmp / f"db-{size}")
-            try:
+                    ]
+                    stack.enter_context(running(chroma, url + "/api/v2/heartbeat"))
+                    extra["ASSISTANT_CHROMA_URL"] = url
+                else:
+                    extra["ASSISTANT_DB_DIR"] = str(tmp / f"db-{size}")
                 ing = measured(["ingest.py", "--json"], extra)
                 report = json.loads(ing["stdout"].strip().splitlines()[-1])
                 warm = measured(["ingest.py", "--json"], extra)
                 ask = measured(["-m", "assistant", "ask", "--json", "-"], extra, stdin)
-            finally:
-                if proc is not None:
-                    proc.terminate()
-                    proc.wait(timeout=20)
             answers = [json.loads(line) for line in ask["stdout"].splitlines() if line.strip()]
             totals = [a["timings_ms"]["total"] for a in answers]
             rows = questions()

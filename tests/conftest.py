@@ -63,9 +63,9 @@ def running(
     env: dict[str, str] | None = None,
     log: Path | None = None,
     timeout: float = 60,
-) -> Iterator[float]:
-    """Start a server process, wait until `url` answers, yield the seconds that took, and
-    stop the process afterwards (terminate, then kill)."""
+) -> Iterator[tuple[subprocess.Popen, float]]:
+    """Start a server process, wait until `url` answers, yield the process and the seconds
+    that took, and stop the process afterwards (terminate, then kill)."""
     import urllib.request
 
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
@@ -80,8 +80,8 @@ def running(
                 if proc.poll() is not None or time.monotonic() - t0 > timeout:
                     detail = log.read_text()[-2000:] if log else ""
                     raise RuntimeError(f"{args[0]} did not start serving {url}\n{detail}") from None
-                time.sleep(0.2)
-        yield time.monotonic() - t0
+                time.sleep(0.05)
+        yield proc, time.monotonic() - t0
     finally:
         proc.terminate()
         try:

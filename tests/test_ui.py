@@ -32,7 +32,8 @@ def app(indexed: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     )
     log = tmp_path_factory.mktemp("app") / "app.log"
     url = f"http://127.0.0.1:{port}/"
-    with running([PY, str(ROOT / "app.py"), "--port", str(port)], url, env, log) as seconds:
+    app = [PY, str(ROOT / "app.py"), "--port", str(port)]
+    with running(app, url, env, log) as (_, seconds):
         yield {"url": url, "served_after": seconds, "feedback": feedback, "log": log}
 
 
