@@ -2,19 +2,27 @@
 
 Does: tokenise passages (stopwords out, Snowball stems), index them with bm25s, and answer
 top-k searches by summing only the query terms' postings; match near stems ("paralysing" ~
-"paralyzed"); know which passages follow a list's lead-in; hold the corpus vocabulary.
+"paralyzed"); know which passages follow a list's lead-in or elaborate on the passage before
+("For example, ..."); hold the corpus vocabulary.
 Does not: read the index (the caller passes the passages) or rank sentences.
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 from assistant.chunking import is_bullet
 from assistant.documents import Passage
 from assistant.text import content_stems, words
 
 MAX_LIST_ITEMS = 6
+# A paragraph opening with one of these gives an example of, or adds to, the one before it.
+_ELABORATES = re.compile(
+    r"^(for (example|instance)|e\.g\.|in addition|additionally|moreover|furthermore|"
+    r"likewise|similarly|besides|also)\b",
+    re.I,
+)
 
 
 class Lexical:
@@ -60,6 +68,16 @@ class Lexical:
             items.append(nxt)
             nxt = self.next_of.get(nxt)
         return items
+
+    def continuation(self, pid: str) -> str | None:
+        """The next passage when it elaborates on this one ("For example, ..."), in the same
+        section; a paragraph split from its example should be judged with it."""
+        nxt = self.next_of.get(pid)
+        if nxt is None:
+            return None
+        p = self.passages[nxt]
+        same = p.heading == self.passages[pid].heading
+        return nxt if same and _ELABORATES.match(p.text) else None
 
     def near_stem(self, stem: str) -> str | None:
         """The corpus stem this one is (nearly) the same as: itself, or one edit away for

@@ -47,16 +47,16 @@ RECHECK_SECONDS = 1.0
 #   lead           for a list item, the sim of the lead-in that introduces its list
 FEATURES = ("sim", "gap", "overlap", "label_overlap", "cue", "general", "rank", "bm25", "lead")
 WEIGHTS = {  # fitted with L2 0.01 on 54 answerable questions, 1,000+ labelled sentences
-    "sim": 0.566,
-    "gap": 0.53,
-    "overlap": 0.933,
-    "label_overlap": 0.327,
-    "cue": 0.85,
-    "general": -0.121,
-    "rank": 0.767,
-    "bm25": 1.331,
-    "lead": 0.169,
-    "bias": -3.932,
+    "sim": 0.561,
+    "gap": 0.54,
+    "overlap": 0.943,
+    "label_overlap": 0.314,
+    "cue": 0.822,
+    "general": -0.061,
+    "rank": 0.853,
+    "bm25": 1.364,
+    "lead": 0.205,
+    "bias": -4.097,
 }
 _LABEL = re.compile(r"^([^:.!?]{2,60}):\s")
 
@@ -166,8 +166,16 @@ class Retriever:
             if pid not in candidates:
                 candidates.append(pid)
         chosen: list[str] = []
-        for pid in candidates:  # a list's lead-in brings its items, ranked right after it
-            for item in [pid, *lexical.list_items(pid)]:
+        for pid in candidates:
+            # A list's lead-in brings its items, and a paragraph the one that gives its example
+            # ("For example, ..."), ranked right after it and scored at least as high.
+            follow = [*lexical.list_items(pid)]
+            nxt = lexical.continuation(pid)
+            if nxt is not None:
+                follow.append(nxt)
+                fused[nxt] = max(fused.get(nxt, 0.0), fused.get(pid, 0.0))
+                scores[nxt] = max(scores.get(nxt, 0.0), scores.get(pid, 0.0))
+            for item in [pid, *follow]:
                 if item not in chosen:
                     chosen.append(item)
         hits = tuple(

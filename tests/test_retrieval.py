@@ -51,6 +51,19 @@ def test_list_items_follow_their_lead_in(retriever: Retriever) -> None:
     ]
 
 
+def test_an_example_paragraph_follows_the_one_it_illustrates(retriever: Retriever) -> None:
+    lexical = retriever.lexical()
+    lead = next(pid for pid, p in lexical.passages.items() if p.text.startswith("The best and"))
+    example = lexical.continuation(lead)
+    assert example is not None
+    assert lexical.passages[example].text.startswith("For example,")
+    assert lexical.continuation(example) is None  # "However, ..." contrasts; it does not add
+    hits = [
+        h.id for h in search(retriever, "What is the first step to treat night cramps?").passages
+    ]
+    assert hits.index(example) == hits.index(lead) + 1
+
+
 def test_near_stems_and_missing_words(retriever: Retriever) -> None:
     lexical = retriever.lexical()
     assert lexical.covers("paralysing") and lexical.covers("pregnant")
