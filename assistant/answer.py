@@ -81,6 +81,9 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    writer: str = "extractive"  # or the language model's name (writer.py)
+    dropped_sentences: int = 0  # generated sentences the grounding check removed
+    writer_error: str = ""  # why the language model was not used, when it was asked for
 
 
 def has_warning_signs(question: str) -> bool:

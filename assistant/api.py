@@ -1,35 +1,49 @@
 """The Python API used by the CLI and the UI: `Assistant(settings).ask(question, history)`.
 
 Does: validate the question, resolve it against the conversation (query.py), retrieve
-evidence (retrieval.py), compose the quoted answer or refusal (answer.py), and time each step.
-Heavy parts (model, Chroma, BM25) load once, on first use or on `warm()`.
+evidence (retrieval.py), compose the quoted answer or refusal (answer.py), and, when a language
+model is configured (`ASSISTANT_LLM`), have it rewrite an answered question's quotes
+(writer.py) and keep only the sentences the quotes support (grounding.py); time each step.
+Heavy parts (model, Chroma, BM25, the language model) load once, on first use or on `warm()`.
 Does not: keep conversation state; the caller passes the earlier questions in `history`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from assistant.answer import Answer, compose
+from assistant import grounding
+from assistant.answer import Answer, compose, escape
 from assistant.embedding import Embedder
-from assistant.errors import QuestionError
+from assistant.errors import QuestionError, WriterError
 from assistant.query import tidy, understand
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
 from assistant.store import Store
+from assistant.writer import Writer, make
 
 
 class Assistant:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = Store(settings)
-        self.retriever = Retriever(self.store, Embedder(settings.batch_size, settings.backend))
+        self.embedder = Embedder(settings.batch_size, settings.backend)
+        self.retriever = Retriever(self.store, self.embedder)
+        self.writer: Writer | None
+        self.writer, self.writer_error = make(settings)
+
+    @property
+    def writer_name(self) -> str:
+        """ "extractive", or the configured language model's name."""
+        return self.writer.name if self.writer else "extractive"
 
     def warm(self) -> None:
-        """Load the model, open the index and build BM25 now."""
+        """Load the models, open the index and build BM25 now."""
         self.retriever.warm()
+        if self.writer is not None:
+            self.writer.warm()
 
     def check(self, question: object) -> str:
         """The tidied question, or a `QuestionError` saying what is wrong with it."""
@@ -45,8 +59,19 @@ class Assistant:
             raise QuestionError("The question is empty; type a question about the articles.")
         return text
 
-    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
-        """Answer one question; `history` is the earlier questions of the conversation."""
+    def ask(self, question: str, history: Sequence[str] = (), extractive: bool = False) -> Answer:
+        """Answer one question; `history` is the earlier questions of the conversation;
+        `extractive` skips the language model even when one is configured."""
+        answer = None
+        for item in self.stream(question, history, extractive):
+            answer = item
+        assert isinstance(answer, Answer)
+        return answer
+
+    def stream(
+        self, question: str, history: Sequence[str] = (), extractive: bool = False
+    ) -> Iterator[str | Answer]:
+        """The language model's text as it comes (when one writes), then the final `Answer`."""
         t0 = time.perf_counter()
         text = self.check(question)
         lexical = self.retriever.lexical()
@@ -61,6 +86,28 @@ class Assistant:
         timings = {
             "retrieve": round((t1 - t0) * 1000, 2),
             "answer": round((t2 - t1) * 1000, 2),
-            "total": round((t2 - t0) * 1000, 2),
         }
-        return replace(answer, timings_ms=timings)
+        answer = replace(answer, writer_error="" if extractive else self.writer_error)
+        if self.writer is None or extractive or answer.refused:
+            yield replace(answer, timings_ms={**timings, "total": round((t2 - t0) * 1000, 2)})
+            return
+        reply = []
+        try:
+            for piece in self.writer.stream(query.searched_for, answer.citations):
+                reply.append(piece)
+                yield piece
+        except WriterError as e:
+            answer = replace(answer, writer_error=str(e))
+        else:
+            checked = grounding.check("".join(reply), answer.citations, self.embedder)
+            if checked.kept:
+                titles = dict.fromkeys(f"*{escape(c.title)}*" for c in checked.citations)
+                body = f"From {' and '.join(titles)}:\n\n{checked.text}"
+                body += f"\n\n{answer.note}" if answer.note else ""
+                answer = replace(
+                    answer, answer=body, citations=checked.citations, writer=self.writer.name
+                )
+            answer = replace(answer, dropped_sentences=checked.dropped)
+        t3 = time.perf_counter()
+        timings["write"] = round((t3 - t2) * 1000, 2)
+        yield replace(answer, timings_ms={**timings, "total": round((t3 - t0) * 1000, 2)})

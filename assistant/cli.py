@@ -82,6 +82,7 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
 
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.jsonl"
+DEFAULT_GROUNDING = DEFAULT_QUESTIONS.with_name("grounding.jsonl")
 
 
 def _assistant(settings: Settings):  # noqa: ANN202 - import kept lazy
@@ -108,17 +109,30 @@ def _assistant_and_questions(path: Path):  # noqa: ANN202 - imports kept lazy
 def ask_main(argv: Sequence[str]) -> int:
     parser = _Parser(prog="python -m assistant ask", description="Ask the articles a question.")
     parser.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    parser.add_argument(
+        "--extractive",
+        action="store_true",
+        help="answer with quotes only, even when ASSISTANT_LLM names a language model",
+    )
     parser.add_argument("question", nargs="+", help="the question, or - to read one per line")
     args = parser.parse_args(argv)
     from assistant.errors import QuestionError
     from assistant.render import to_json, to_text
 
     batch = args.question == ["-"]
+    warned: set[str] = set()
+
+    def ask(question: str):  # noqa: ANN202 - Answer is imported lazily
+        answer = assistant.ask(question, extractive=args.extractive)
+        if answer.writer_error and answer.writer_error not in warned:
+            warned.add(answer.writer_error)  # once per distinct error, on stderr
+            print(f"warning: {answer.writer_error} Answered from the quotes.", file=sys.stderr)
+        return answer
+
     try:
         assistant = _assistant(Settings.from_env())
         if not batch:
-            question = " ".join(args.question)
-            answer = assistant.ask(question)
+            answer = ask(" ".join(args.question))
             print(json.dumps(to_json(answer), ensure_ascii=False) if args.json else to_text(answer))
             return 0
     except QuestionError as e:
@@ -134,7 +148,7 @@ def ask_main(argv: Sequence[str]) -> int:
     for line in sys.stdin:
         question = line.rstrip("\r\n")
         try:
-            out = to_json(assistant.ask(question))
+            out = to_json(ask(question))
         except AssistantError as e:
             out = {"question": question, "error": str(e)}
         if args.json:
@@ -171,6 +185,26 @@ def eval_main(argv: Sequence[str]) -> int:
     return 0
 
 
+def _calibrate_grounding(path: Path, l2: float) -> int:
+    from assistant import calibration, evaluation
+    from assistant.embedding import Embedder
+
+    try:
+        pairs = evaluation.load_questions(path)
+    except (OSError, ValueError) as e:
+        return _fail(f"cannot read {path}: {e}")
+    settings = Settings.from_env()
+    r = calibration.grounding_report(Embedder(settings.batch_size, settings.backend), pairs, l2)
+    print(f"{r['pairs']} labelled pairs; accuracy on each half when fitted on the other: ", end="")
+    print(" and ".join(str(h) for h in r["halves"]))
+    print(f"weights fitted on all pairs, l2={l2} (copy into grounding.WEIGHTS):")
+    print(json.dumps(r["weights"], indent=4))
+    print(f"\n{len(r['wrong'])} pairs judged wrongly with these weights:")
+    for sentence, supported in r["wrong"]:
+        print(f"  {'supported' if supported else 'unsupported':11}  {sentence}")
+    return 0
+
+
 def calibrate_main(argv: Sequence[str]) -> int:
     parser = _Parser(
         prog="python -m assistant calibrate",
@@ -178,8 +212,19 @@ def calibrate_main(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--l2", type=float, default=None, help="regularisation strength")
+    parser.add_argument(
+        "--grounding",
+        nargs="?",
+        type=Path,
+        const=DEFAULT_GROUNDING,
+        help="fit the grounding check instead, on labelled (sentence, quote) pairs",
+    )
     args = parser.parse_args(argv)
     from assistant import calibration
+
+    if args.grounding is not None:
+        l2 = calibration.GROUNDING_L2 if args.l2 is None else args.l2
+        return _calibrate_grounding(args.grounding, l2)
 
     try:
         assistant, questions = _assistant_and_questions(args.questions)
@@ -255,6 +300,8 @@ def app_main(argv: Sequence[str] | None = None) -> int:
         assistant = _assistant(settings)
     except AssistantError as e:
         return _fail(str(e))
+    if assistant.writer_error:
+        print(f"warning: {assistant.writer_error} Answering from the quotes.", file=sys.stderr)
     auth = None
     raw_auth = os.environ.get("ASSISTANT_AUTH", "")
     if raw_auth:

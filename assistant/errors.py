@@ -19,3 +19,8 @@ class IndexStoreError(AssistantError):
 
 class QuestionError(AssistantError):
     """A question that cannot be asked: empty, whitespace only, or too long."""
+
+
+class WriterError(AssistantError):
+    """The optional language model is misconfigured, unreachable, too slow or failed; the
+    answer falls back to the extractive one."""

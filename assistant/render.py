@@ -12,7 +12,9 @@ from assistant.answer import Answer
 
 
 def to_json(answer: Answer) -> dict[str, Any]:
-    """The answer object of CONTRACT.md (plus `note`, the assistant's own safety note)."""
+    """The answer object of CONTRACT.md, plus `note` (the assistant's own note), `writer`
+    ("extractive" or the language model's name), `dropped_sentences` (generated sentences the
+    grounding check removed) and `writer_error` (why a configured model was not used)."""
     return {
         "question": answer.question,
         "answer": answer.answer,
@@ -33,6 +35,9 @@ def to_json(answer: Answer) -> dict[str, Any]:
         ],
         "timings_ms": answer.timings_ms,
         "note": answer.note,
+        "writer": answer.writer,
+        "dropped_sentences": answer.dropped_sentences,
+        "writer_error": answer.writer_error,
     }
 
 
@@ -41,6 +46,13 @@ def to_text(answer: Answer) -> str:
     lines = [answer.answer]
     if answer.searched_for != answer.question:
         lines += ["", f"(searched for: {answer.searched_for})"]
+    if answer.writer != "extractive":
+        dropped = answer.dropped_sentences
+        lines += [
+            "",
+            f"(written by {answer.writer}; every sentence checked against its quote"
+            + (f", {dropped} unsupported removed)" if dropped else ")"),
+        ]
     if answer.citations:
         lines += ["", "Sources:"]
         for c in answer.citations:

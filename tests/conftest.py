@@ -130,6 +130,6 @@ def assistant(indexed: Settings, embedder: Embedder):
     from assistant.api import Assistant
 
     a = Assistant(indexed)
-    a.retriever.embedder = embedder
+    a.embedder = a.retriever.embedder = embedder
     a.warm()
     return a

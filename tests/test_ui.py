@@ -193,3 +193,59 @@ def test_ask_api_with_gradio_client(app: dict) -> None:
     assert "empty" in bad["error"]
     refused = client.predict("How many moons does Jupiter have?", api_name="/ask")
     assert refused["refused"] and refused["citations"] == []
+
+
+@pytest.fixture(scope="module")
+def llm_app(indexed: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The app with the in-process language model (SmolLM2 via llama-cpp-python)."""
+    from tests.test_writer import smollm2
+
+    port = free_port()
+    env = cli_env(
+        ASSISTANT_DB_DIR=str(indexed.db_dir),
+        ASSISTANT_CORPUS_DIR=str(indexed.corpus_dir),
+        ASSISTANT_LLM=f"llamacpp:{smollm2()}",
+    )
+    log = tmp_path_factory.mktemp("llm-app") / "app.log"
+    url = f"http://127.0.0.1:{port}/"
+    with running([PY, str(ROOT / "app.py"), "--port", str(port)], url, env, log):
+        yield {"url": url, "log": log}
+
+
+def test_the_writer_is_shown_and_can_be_switched_off(llm_app: dict, browser) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(llm_app["url"])
+    page.wait_for_selector("#question textarea")
+    assert "SmolLM2-135M-Instruct" in page.locator("#writer").inner_text()
+    page.fill("#question textarea", "How does massage help leg cramps?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#sources .card", timeout=60_000)
+    bot = page.locator('#chat [data-testid="bot"]').last
+    text = bot.inner_text()
+    assert "[1]" in text
+    # Written by the model (and checked), or the quotes when nothing it wrote was supported.
+    assert "Written by SmolLM2" in text or text.startswith("According to")
+    page.locator("#extractive input").check()
+    page.fill("#question textarea", "Does dehydration cause leg cramps?")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 2 && "
+        "document.querySelectorAll('#chat [data-testid=\"bot\"]')[1].innerText"
+        ".startsWith('According to')",
+        timeout=30_000,
+    )
+    assert "Written by" not in page.locator('#chat [data-testid="bot"]').last.inner_text()
+    context.close()
+
+
+def test_ask_api_uses_the_writer(llm_app: dict) -> None:
+    from gradio_client import Client
+
+    out = Client(llm_app["url"], verbose=False).predict(
+        "Does dehydration cause leg cramps?", api_name="/ask"
+    )
+    assert out["writer"] in ("SmolLM2-135M-Instruct.Q4_1", "extractive")
+    assert out["citations"] and out["writer_error"] == ""
+    for c in out["citations"]:
+        assert (ROOT / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
