@@ -157,8 +157,8 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     yield chat, answers, gr.skip(), ""
                 else:
                     answer = to_json(item)
-            if answer["writer_error"]:
-                print(f"warning: {answer['writer_error']}", file=sys.stderr)
+            if answer["writer_error"] and answer["writer_error"] != assistant.writer_error:
+                print(f"warning: {answer['writer_error']}", file=sys.stderr)  # not the setting's
         except QuestionError as e:
             chat[-1] = {"role": "assistant", "content": f"⚠️ {escape(str(e))}"}
             answers.append(None)
@@ -204,7 +204,8 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
         try:
             answer = to_json(assistant.ask(question))
             if answer["writer_error"]:  # details (a server address, a path) go to the log
-                print(f"warning: {answer['writer_error']}", file=sys.stderr)
+                if answer["writer_error"] != assistant.writer_error:
+                    print(f"warning: {answer['writer_error']}", file=sys.stderr)
                 answer["writer_error"] = "The language model did not answer; see the server log."
             return answer
         except QuestionError as e:
