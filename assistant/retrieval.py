@@ -45,18 +45,33 @@ RECHECK_SECONDS = 1.0
 #   rank           its passage's fused rank, 1 for the best .. 0
 #   bm25           its passage's BM25 score over the best one's
 #   lead           for a list item, the sim of the lead-in that introduces its list
-FEATURES = ("sim", "gap", "overlap", "label_overlap", "cue", "general", "rank", "bm25", "lead")
+#   prev           the sim of the sentence just before it (in its passage, or the end of the
+#                  passage it continues): an answer often follows a sentence that restates
+#                  the question ("What causes them? No one knows. However, it is most ...")
+FEATURES = (
+    "sim",
+    "gap",
+    "overlap",
+    "label_overlap",
+    "cue",
+    "general",
+    "rank",
+    "bm25",
+    "lead",
+    "prev",
+)
 WEIGHTS = {  # fitted with L2 0.01 on 54 answerable questions, 1,000+ labelled sentences
-    "sim": 0.561,
-    "gap": 0.54,
-    "overlap": 0.943,
-    "label_overlap": 0.314,
-    "cue": 0.822,
-    "general": -0.061,
-    "rank": 0.853,
-    "bm25": 1.364,
-    "lead": 0.205,
-    "bias": -4.097,
+    "sim": 0.565,
+    "gap": 0.548,
+    "overlap": 0.949,
+    "label_overlap": 0.321,
+    "cue": 0.819,
+    "general": -0.046,
+    "rank": 0.851,
+    "bm25": 1.357,
+    "lead": 0.238,
+    "prev": 0.275,
+    "bias": -4.162,
 }
 _LABEL = re.compile(r"^([^:.!?]{2,60}):\s")
 
@@ -229,7 +244,9 @@ class Retriever:
             return sum(lexical.idf(s) for s in shared) / weight
 
         rows = []
+        last_sim: dict[str, float] = {}  # passage id -> sim of its last sentence
         for rank, hit in enumerate(hits):
+            previous = None
             for sentence, sentence_vector, general in found.get(hit.id, []):
                 sim = float(np.dot(q, np.asarray(sentence_vector)))
                 label = _LABEL.match(sentence.text)
@@ -246,9 +263,13 @@ class Retriever:
                             "rank": 1.0 - rank / len(hits),
                             "bm25": hit.lexical / top_bm25,
                             "lead": 0.0,
+                            "prev": 0.0 if previous is None else previous,
                         },
                     )
                 )
+                previous = rows[-1][2]["sim"]
+            if previous is not None:
+                last_sim[hit.id] = previous
         # A list's items answer what its lead-in introduces ("These include:").
         lead_sim = {h.id: f["sim"] for h, s, f in rows if s.text.rstrip().endswith(":")}
         for lead_id, sim in lead_sim.items():
@@ -256,6 +277,13 @@ class Retriever:
                 for h, _, f in rows:
                     if h.id == item:
                         f["lead"] = max(f["lead"], sim)
+        first_of: dict[str, dict[str, float]] = {}
+        for h, _, f in rows:
+            first_of.setdefault(h.id, f)
+        for pid, sim in last_sim.items():  # "For example, ..." follows the passage it continues
+            nxt = lexical.continuation(pid)
+            if nxt in first_of:
+                first_of[nxt]["prev"] = max(first_of[nxt]["prev"], sim)
         best_sim = max(f["sim"] for _, _, f in rows) if rows else 0.0
         out = []
         for hit, sentence, f in rows:
