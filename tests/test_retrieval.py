@@ -64,6 +64,19 @@ def test_an_example_paragraph_follows_the_one_it_illustrates(retriever: Retrieve
     assert hits.index(example) == hits.index(lead) + 1
 
 
+def test_a_sentence_knows_how_close_the_one_before_it_is(retriever: Retriever) -> None:
+    evidence = search(retriever, "What causes nocturnal leg cramps?")
+    by_text = {s.sentence.text[:30]: s for s in evidence.sentences}
+    prev = retrieval.FEATURES.index("prev")
+    setup = by_text["When it comes to the question "]
+    answer = by_text["However, it is most likely tha"]
+    assert answer.features[prev] == pytest.approx(setup.similarity)
+    evidence = search(retriever, "What is the first step to treat night cramps?")
+    example = next(s for s in evidence.sentences if s.sentence.text.startswith("For example,"))
+    before = next(s for s in evidence.sentences if s.sentence.text.startswith("Since you"))
+    assert example.features[prev] == pytest.approx(before.similarity)  # the paragraph it continues
+
+
 def test_near_stems_and_missing_words(retriever: Retriever) -> None:
     lexical = retriever.lexical()
     assert lexical.covers("paralysing") and lexical.covers("pregnant")
