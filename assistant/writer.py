@@ -109,11 +109,14 @@ class Writer:
             try:
                 self._model = self._build()
             except ImportError as e:
-                raise WriterError(
-                    f"ASSISTANT_LLM={self.spec.kind}:… needs the optional packages "
-                    f"(pip install '.[llm]'): {e.name or e} is missing."
-                ) from None
+                raise self._missing(e) from None
         return self._model
+
+    def _missing(self, e: ImportError) -> WriterError:
+        return WriterError(
+            f"ASSISTANT_LLM={self.spec.kind}:… needs the optional packages (`make llm`, or "
+            f"pip install '.[llm]'): {e.name or e} is missing."
+        )
 
     def warm(self) -> None:
         """Build the chat model now (and load an in-process model's weights); a failure is
@@ -172,6 +175,8 @@ class Writer:
                     )
         except WriterError:
             raise
+        except ImportError as e:  # llama-cpp-python is imported when the model first loads
+            raise self._missing(e) from None
         except Exception as e:  # any failure of an outside model or server, in one line
             if _caused_by(e, "Timeout"):
                 raise WriterError(

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from assistant import writer
-from assistant.answer import Answer
+from assistant.answer import Answer, Citation
 from assistant.api import Assistant
 from assistant.embedding import Embedder
 from assistant.errors import WriterError
@@ -236,3 +236,13 @@ def test_quotes_only_flag_on_the_command_line(indexed: Settings) -> None:
     assert out.returncode == 0 and out.stderr.strip() == ""
     answer = json.loads(out.stdout)
     assert answer["writer"] == "extractive" and "write" not in answer["timings_ms"]
+
+
+def test_a_missing_package_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # as if the extra were not installed
+    w = writer.Writer(writer.parse(f"llamacpp:{smollm2()}"), Settings())
+    quote = Citation(1, "s", "t", "", "A quote.", 0, 8, 0.5)
+    with pytest.raises(WriterError, match=r"make llm.*llama_cpp is missing"):
+        list(w.stream("Why?", [quote]))
