@@ -170,16 +170,11 @@ def grounding_report(
     on the other, and the pairs it gets wrong (vetoes included)."""
 
     def verdicts(weights: dict[str, float], rows: list) -> dict[str, bool]:
-        saved = dict(grounding.WEIGHTS)
-        try:
-            grounding.WEIGHTS.update(weights)
-            return {
-                r[0]: grounding.probability(dict(zip(grounding.FEATURES, r[1], strict=True)))
-                >= grounding.THRESHOLD
-                for r in rows
-            }
-        finally:
-            grounding.WEIGHTS.update(saved)
+        return {
+            r[0]: grounding.probability(dict(zip(grounding.FEATURES, r[1], strict=True)), weights)
+            >= grounding.THRESHOLD
+            for r in rows
+        }
 
     rows = grounding_rows(embedder, pairs)
     labels = {str(i): bool(p["supported"]) for i, p in enumerate(pairs)}

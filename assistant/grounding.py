@@ -120,8 +120,8 @@ def features(sentence: str, quote: str, title: str, sim: float) -> dict[str, flo
     }
 
 
-def probability(features: dict[str, float]) -> float:
-    logit = WEIGHTS["bias"] + sum(WEIGHTS[k] * features[k] for k in FEATURES)
+def probability(features: dict[str, float], weights: dict[str, float] = WEIGHTS) -> float:
+    logit = weights["bias"] + sum(weights[k] * features[k] for k in FEATURES)
     return 1.0 / (1.0 + math.exp(-logit))
 
 

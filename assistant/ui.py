@@ -134,6 +134,14 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
         refused = answer is not None and not answer.get("citations")
         return sources_html(answer, texts, key, covered() if refused else (), label)
 
+    def log_writer_error(answer: dict[str, Any]) -> bool:
+        """Log why the language model did not write this answer (a bad setting was logged at
+        start-up); whether there was such an error."""
+        error = answer["writer_error"]
+        if error and error != assistant.writer_error:
+            print(f"warning: {error}", file=sys.stderr)
+        return bool(error)
+
     def respond(question: str, chat: list, answers: list, extractive: bool):  # noqa: ANN202
         chat, answers = list(chat or []), list(answers or [])
         try:
@@ -157,8 +165,7 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     yield chat, answers, gr.skip(), ""
                 else:
                     answer = to_json(item)
-            if answer["writer_error"] and answer["writer_error"] != assistant.writer_error:
-                print(f"warning: {answer['writer_error']}", file=sys.stderr)  # not the setting's
+            log_writer_error(answer)
         except QuestionError as e:
             chat[-1] = {"role": "assistant", "content": f"⚠️ {escape(str(e))}"}
             answers.append(None)
@@ -203,9 +210,7 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
         """Answer one question about the articles; returns the answer object."""
         try:
             answer = to_json(assistant.ask(question))
-            if answer["writer_error"]:  # details (a server address, a path) go to the log
-                if answer["writer_error"] != assistant.writer_error:
-                    print(f"warning: {answer['writer_error']}", file=sys.stderr)
+            if log_writer_error(answer):  # details (a server address, a path) go to the log
                 answer["writer_error"] = "The language model did not answer; see the server log."
             return answer
         except QuestionError as e:

