@@ -18,6 +18,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from assistant.documents import Passage
 from assistant.embedding import Embedder
@@ -138,6 +139,18 @@ class Retriever:
         self.embedder.encode_query("warm up")
 
     def search(self, query: Query, top: int = TOP_PASSAGES) -> Evidence:
+        """The passages and scored sentences for a query. If the index changed under the
+        search (Chroma had to be reopened, or a passage's sentences are gone because an ingest
+        replaced its document), the search is made once more against the index as it is now."""
+        reconnects = self.store.reconnects
+        evidence, complete = self._search(query, top)
+        if complete and self.store.reconnects == reconnects:
+            return evidence
+        with self._lock:
+            self._checked = float("-inf")  # re-check the index's version on the next read
+        return self._search(query, top)[0]
+
+    def _search(self, query: Query, top: int) -> tuple[Evidence, bool]:
         lexical = self.lexical()
         vector = self.embedder.encode_query(query.searched_for)
         # The question's stems, each mapped to the corpus stem it nearly equals, if any.
@@ -214,16 +227,19 @@ class Retriever:
                 and not lexical.covers(w)
             )
         )
-        return Evidence(
+        found = self.store.sentences_of([h.id for h in hits], with_vectors=True)
+        evidence = Evidence(
             query=query.searched_for,
             passages=hits,
-            sentences=self._score_sentences(hits, vector, stems, lexical, query.intent),
+            sentences=self._score_sentences(hits, found, vector, stems, lexical, query.intent),
             missing=missing,
         )
+        return evidence, all(found.get(h.id) for h in hits)
 
     def _score_sentences(
         self,
         hits: tuple[Hit, ...],
+        found: dict[str, list[tuple[Passage, Any, float]]],
         vector: list[float],
         stems: list[str],
         lexical: Lexical,
@@ -233,7 +249,6 @@ class Retriever:
 
         if not hits:
             return ()
-        found = self.store.sentences_of([h.id for h in hits], with_vectors=True)
         q = np.asarray(vector)
         query_stems = set(stems)
         weight = sum(lexical.idf(s) for s in query_stems) or 1.0

@@ -35,6 +35,19 @@ PAGE = 5000
 T = TypeVar("T")
 
 
+class StaleView(Exception):
+    """Chroma answered with records it no longer has (no metadata): an embedded client's
+    in-memory vector index is older than the data on disk, which another process changed."""
+
+
+def _metadatas(res: Any) -> list[dict[str, Any]]:
+    """The metadata of a query's results; StaleView if a record has none."""
+    metas = res["metadatas"][0]
+    if any(m is None for m in metas):
+        raise StaleView("a search returned records that no longer exist")
+    return metas
+
+
 def _meta(p: Passage, sha: str, when: str) -> dict[str, Any]:
     return {
         "source": p.source,
@@ -87,6 +100,7 @@ class Store:
         self._client: Any = None
         self._collection: Any = None
         self._sentences: Any = None
+        self.reconnects = 0  # how many times the index was reopened (a reader's view renewed)
 
     @property
     def collection(self) -> Any:
@@ -123,6 +137,7 @@ class Store:
 
             SharedSystemClient.clear_system_cache()
         self._client = self._collection = self._sentences = None
+        self.reconnects += 1
 
     def _read(self, fn: Callable[[], T]) -> T:
         """Run a read; if Chroma fails (its view of a changed index is stale), reopen the
@@ -217,23 +232,27 @@ class Store:
         """The `k` nearest live passages: (record id, passage, cosine similarity), best first."""
         live = {source: d["sha"] for source, d in self.manifest().items()}
         hidden = self.hidden()
-        res = self.collection.query(
-            query_embeddings=[list(vector)],
-            n_results=k,
-            include=["documents", "metadatas", "distances"],
-            where={"doc_sha": {"$nin": hidden}} if hidden else None,
-        )
-        return [
-            (pid, _passage(text, meta), 1.0 - float(dist))
-            for pid, text, meta, dist in zip(
-                res["ids"][0],
-                res["documents"][0],
-                res["metadatas"][0],
-                res["distances"][0],
-                strict=True,
+
+        def read() -> list[tuple[str, Passage, float]]:
+            res = self.collection.query(
+                query_embeddings=[list(vector)],
+                n_results=k,
+                include=["documents", "metadatas", "distances"],
+                where={"doc_sha": {"$nin": hidden}} if hidden else None,
             )
-            if live.get(str(meta["source"])) == meta.get("doc_sha")
-        ]
+            return [
+                (pid, _passage(text, meta), 1.0 - float(dist))
+                for pid, text, meta, dist in zip(
+                    res["ids"][0],
+                    res["documents"][0],
+                    _metadatas(res),
+                    res["distances"][0],
+                    strict=True,
+                )
+                if live.get(str(meta["source"])) == meta.get("doc_sha")
+            ]
+
+        return self._read(read)
 
     def nearest(
         self, vector: Sequence[float], k: int, hidden: Sequence[str] = ()
@@ -257,18 +276,20 @@ class Store:
     ) -> list[tuple[str, float]]:
         """(passage record id, cosine) of the `k` nearest sentences, best first, leaving out
         records of the `hidden` document versions."""
-        res = self._read(
-            lambda: self.sentence_collection.query(
+
+        def read() -> list[tuple[str, float]]:
+            res = self.sentence_collection.query(
                 query_embeddings=[list(vector)],
                 n_results=k,
                 include=["metadatas", "distances"],
                 where={"doc_sha": {"$nin": list(hidden)}} if hidden else None,
             )
-        )
-        return [
-            (str(meta["passage_id"]), 1.0 - float(d))
-            for meta, d in zip(res["metadatas"][0], res["distances"][0], strict=True)
-        ]
+            return [
+                (str(meta["passage_id"]), 1.0 - float(d))
+                for meta, d in zip(_metadatas(res), res["distances"][0], strict=True)
+            ]
+
+        return self._read(read)
 
     def sentences_of(
         self, passage_ids: Sequence[str], with_vectors: bool = False
@@ -286,6 +307,8 @@ class Store:
         vectors = page["embeddings"] if with_vectors else [None] * len(page["ids"])
         out: dict[str, list[tuple[Passage, Any, float]]] = {pid: [] for pid in passage_ids}
         for text, meta, vector in zip(page["documents"], page["metadatas"], vectors, strict=True):
+            if meta is None:  # deleted since (a stale view); it is no live passage's sentence
+                continue
             item = (_passage(text, meta), vector, float(meta.get("generality", 0.0)))
             out.setdefault(str(meta["passage_id"]), []).append(item)
         for items in out.values():

@@ -135,3 +135,31 @@ def test_bm25_search_matches_bm25s_scores() -> None:
         for rank, (pid, score) in enumerate(mine):
             assert score == pytest.approx(float(reference[int(pid[1:])]), rel=1e-5)
             assert score == pytest.approx(float(best[rank]), rel=1e-5)
+
+
+def test_a_search_right_after_another_process_replaced_a_document(
+    settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An app's embedded Chroma view and BM25 predate an ingest in another process that
+    replaced the article it is asked about: the search reopens the index and answers from
+    the new version, as a fresh process would (it used to fail on the vanished records)."""
+    import subprocess
+
+    from tests.conftest import PY, ROOT, cli_env
+
+    env = cli_env(
+        ASSISTANT_DB_DIR=str(settings.db_dir), ASSISTANT_CORPUS_DIR=str(settings.corpus_dir)
+    )
+    subprocess.run([PY, str(ROOT / "ingest.py")], cwd=ROOT, env=env, check=True, timeout=300)
+    monkeypatch.setattr(retrieval, "RECHECK_SECONDS", 3600.0)  # its re-check is not due
+    running = Retriever(Store(settings), embedder)
+    question = "Why do leg cramps happen at night?"
+    search(running, question)
+    night = settings.corpus_dir / "why-leg-cramps-strike-at-night.txt"
+    night.write_text(night.read_text().replace("concrete floors", "tiled floors"))
+    subprocess.run([PY, str(ROOT / "ingest.py")], cwd=ROOT, env=env, check=True, timeout=300)
+
+    after = search(running, question)
+    fresh = search(Retriever(Store(settings), embedder), question)
+    assert [s.sentence for s in after.sentences] == [s.sentence for s in fresh.sentences]
+    assert any("tiled floors" in s.sentence.text for s in after.sentences[:3])
