@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 from assistant.chunking import is_bullet
 from assistant.documents import Passage
@@ -34,7 +35,8 @@ class Lexical:
         self.ids = [pid for pid, _ in items]
         self.passages = {pid: p for pid, p in items}
         docs = [content_stems(f"{p.heading}\n{p.text}") for _, p in items]
-        self.vocabulary = frozenset(w for _, p in items for w in words(f"{p.heading} {p.text}"))
+        # word -> how often the corpus uses it (spelling correction prefers common words)
+        self.vocabulary = Counter(w for _, p in items for w in words(f"{p.heading} {p.text}"))
         self.df: dict[str, int] = {}
         for doc in docs:
             for stem in set(doc):

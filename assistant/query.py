@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -81,20 +81,31 @@ def resolve(question: str, history: Sequence[str]) -> str:
 # --- spelling ------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _by_initial(vocabulary: frozenset[str]) -> dict[str, list[str]]:
+_INDEX: list[tuple[Collection[str], dict[str, list[str]]]] = []  # the last vocabulary's
+
+
+def _by_initial(vocabulary: Collection[str]) -> dict[str, list[str]]:
+    """The vocabulary's words by first letter, kept for the vocabulary last asked about (one
+    corpus is served at a time; a new index brings a new vocabulary object)."""
+    last = _INDEX[0] if _INDEX else None
+    if last is not None and last[0] is vocabulary:
+        return last[1]
     index: dict[str, list[str]] = {}
     for word in sorted(vocabulary):
         index.setdefault(word[:1], []).append(word)
+    _INDEX[:] = [(vocabulary, index)]
     return index
 
 
 def correct(text: str, vocabulary: Collection[str]) -> tuple[str, tuple[tuple[str, str], ...]]:
     """Replace words that are neither in the corpus nor English with the closest corpus word
-    (edit distance, or the same sound by Metaphone). Returns the text and the changes."""
+    (edit distance, or the same sound by Metaphone); among equally close ones a content word
+    before a stopword (a misspelt word of four letters or more was meant to say something:
+    "nite" -> "night", not "not"), then the word the corpus uses most, if `vocabulary` maps
+    words to counts. Returns the text and the changes."""
     import jellyfish
 
-    vocabulary = vocabulary if isinstance(vocabulary, frozenset) else frozenset(vocabulary)
+    counts: Mapping[str, int] = vocabulary if isinstance(vocabulary, Mapping) else {}
     changes: list[tuple[str, str]] = []
 
     def fix(m: re.Match[str]) -> str:
@@ -104,18 +115,19 @@ def correct(text: str, vocabulary: Collection[str]) -> tuple[str, tuple[tuple[st
             return word
         limit = 1 if len(low) <= 5 else 2
         sound = jellyfish.metaphone(low)
-        best: tuple[int, str] | None = None
+        best: tuple[bool, int, int, str] | None = None
         for cand in _by_initial(vocabulary).get(low[0], ()):
             if abs(len(cand) - len(low)) > 3:
                 continue
             d = jellyfish.damerau_levenshtein_distance(low, cand)
             close = d <= limit or (d <= 3 and jellyfish.metaphone(cand) == sound)
-            if close and (best is None or (d, cand) < best):
-                best = (d, cand)
+            rank = (cand in STOPWORDS, d, -counts.get(cand, 0), cand)
+            if close and (best is None or rank < best):
+                best = rank
         if best is None:
             return word
-        changes.append((word, best[1]))
-        return best[1]
+        changes.append((word, best[3]))
+        return best[3]
 
     fixed = re.sub(r"[A-Za-z]+", fix, text)
     return fixed, tuple(changes)

@@ -19,6 +19,14 @@ def test_spelling_is_corrected_against_the_corpus_only_for_non_words() -> None:
     assert correct("massge", VOCAB)[0] == "massage"
 
 
+def test_a_correction_prefers_a_content_word_then_the_corpus_s_more_common_word() -> None:
+    # "not" is nearer by edit distance, but a misspelt four-letter word meant something.
+    assert correct("nite", VOCAB | {"not"})[0] == "night"
+    # "need" and "night" are as near and sound alike: the word the corpus uses more wins.
+    assert correct("nite", {"need": 3, "night": 5, "not": 2})[0] == "night"
+    assert correct("nite", {"need": 5, "night": 3, "not": 2})[0] == "need"
+
+
 def test_follow_ups_are_resolved_against_the_previous_question() -> None:
     history = ["Why do leg cramps happen at night?"]
     assert is_follow_up("and does heat help with that?")
