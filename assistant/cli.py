@@ -1,4 +1,5 @@
-"""Command-line entry points: `python ingest.py` and `python -m assistant ...`.
+"""Command-line entry points: `python ingest.py`, `python app.py` and `python -m assistant ...`
+(`ask` here; the developer commands `eval`, `calibrate`, `export-model` in devcli.py).
 
 Does: parse arguments, read `Settings` from the environment once, call the package, print
 results (JSON for scripts, short text for people), and turn `AssistantError`s into one-line
@@ -20,14 +21,14 @@ from assistant.errors import AssistantError
 from assistant.settings import Settings
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse that reports usage errors in one line (exit 2)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"error: {message} (see --help)\n")
 
 
-def _fail(message: str, code: int = 1) -> int:
+def fail(message: str, code: int = 1) -> int:
     print(f"error: {message}", file=sys.stderr)
     return code
 
@@ -46,7 +47,7 @@ def _tqdm_progress(total: int) -> Callable[[int], None]:
 
 
 def ingest_main(argv: Sequence[str] | None = None) -> int:
-    parser = _Parser(
+    parser = Parser(
         prog="ingest.py",
         description="Chunk and embed the corpus into the index (only what changed).",
     )
@@ -63,9 +64,9 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
     except AssistantError as e:
         if args.json:
             print(json.dumps({"error": str(e)}))
-        return _fail(str(e))
+        return fail(str(e))
     except KeyboardInterrupt:
-        return _fail("interrupted; the index keeps what was complete.", 130)
+        return fail("interrupted; the index keeps what was complete.", 130)
 
     if args.json:
         print(json.dumps(report.to_json()))
@@ -81,11 +82,7 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.jsonl"
-DEFAULT_GROUNDING = DEFAULT_QUESTIONS.with_name("grounding.jsonl")
-
-
-def _assistant(settings: Settings):  # noqa: ANN202 - import kept lazy
+def open_assistant(settings: Settings):  # noqa: ANN202 - import kept lazy
     from assistant.api import Assistant
     from assistant.errors import IndexStoreError
 
@@ -95,19 +92,8 @@ def _assistant(settings: Settings):  # noqa: ANN202 - import kept lazy
     return assistant
 
 
-def _assistant_and_questions(path: Path):  # noqa: ANN202 - imports kept lazy
-    """The assistant over the index, and a labelled question file, for eval and calibrate."""
-    from assistant import evaluation
-
-    assistant = _assistant(Settings.from_env())
-    try:
-        return assistant, evaluation.load_questions(path)
-    except (OSError, ValueError) as e:
-        raise AssistantError(f"cannot read {path}: {e}") from None
-
-
 def ask_main(argv: Sequence[str]) -> int:
-    parser = _Parser(prog="python -m assistant ask", description="Ask the articles a question.")
+    parser = Parser(prog="python -m assistant ask", description="Ask the articles a question.")
     parser.add_argument("--json", action="store_true", help="print the answer object as JSON")
     parser.add_argument(
         "--extractive",
@@ -130,15 +116,15 @@ def ask_main(argv: Sequence[str]) -> int:
         return answer
 
     try:
-        assistant = _assistant(Settings.from_env())
+        assistant = open_assistant(Settings.from_env())
         if not batch:
             answer = ask(" ".join(args.question))
             print(json.dumps(to_json(answer), ensure_ascii=False) if args.json else to_text(answer))
             return 0
     except QuestionError as e:
-        return _fail(str(e), 2)
+        return fail(str(e), 2)
     except AssistantError as e:
-        return _fail(str(e))
+        return fail(str(e))
 
     assistant.warm()  # load once, so per-question timings are the questions' own
     # Undecodable input is replaced, not fatal; output is UTF-8 whatever the locale says.
@@ -158,130 +144,22 @@ def ask_main(argv: Sequence[str]) -> int:
     return 0
 
 
-def eval_main(argv: Sequence[str]) -> int:
-    parser = _Parser(prog="python -m assistant eval", description="Score a labelled question set.")
-    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
-    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    parser.add_argument("--failures", action="store_true", help="list the questions that missed")
-    args = parser.parse_args(argv)
-    from assistant import evaluation
-
-    try:
-        assistant, rows = _assistant_and_questions(args.questions)
-    except AssistantError as e:
-        return _fail(str(e))
-    assistant.warm()
-    results = evaluation.run(assistant, rows)
-    m = evaluation.metrics(results)
-    if args.json:
-        print(json.dumps(m))
-    else:
-        width = max(len(k) for k in m)
-        for key, value in m.items():
-            print(f"{key:<{width}}  {value}")
-    if args.failures:
-        for line in evaluation.failures(results):
-            print(line)
-    return 0
-
-
-def _calibrate_grounding(path: Path, l2: float) -> int:
-    from assistant import calibration, evaluation
-    from assistant.embedding import Embedder
-
-    try:
-        pairs = evaluation.load_questions(path)
-    except (OSError, ValueError) as e:
-        return _fail(f"cannot read {path}: {e}")
-    settings = Settings.from_env()
-    r = calibration.grounding_report(Embedder(settings.batch_size, settings.backend), pairs, l2)
-    print(f"{r['pairs']} labelled pairs; accuracy on each half when fitted on the other: ", end="")
-    print(" and ".join(str(h) for h in r["halves"]))
-    print(f"weights fitted on all pairs, l2={l2} (copy into grounding.WEIGHTS):")
-    print(json.dumps(r["weights"], indent=4))
-    print(f"\n{len(r['wrong'])} pairs judged wrongly with these weights:")
-    for sentence, supported in r["wrong"]:
-        print(f"  {'supported' if supported else 'unsupported':11}  {sentence}")
-    return 0
-
-
-def calibrate_main(argv: Sequence[str]) -> int:
-    parser = _Parser(
-        prog="python -m assistant calibrate",
-        description="Fit sentence-scoring weights and show the refusal threshold's margins.",
-    )
-    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
-    parser.add_argument("--l2", type=float, default=None, help="regularisation strength")
-    parser.add_argument(
-        "--grounding",
-        nargs="?",
-        type=Path,
-        const=DEFAULT_GROUNDING,
-        help="fit the grounding check instead, on labelled (sentence, quote) pairs",
-    )
-    args = parser.parse_args(argv)
-    from assistant import calibration
-
-    if args.grounding is not None:
-        l2 = calibration.GROUNDING_L2 if args.l2 is None else args.l2
-        return _calibrate_grounding(args.grounding, l2)
-
-    try:
-        assistant, questions = _assistant_and_questions(args.questions)
-    except AssistantError as e:
-        return _fail(str(e))
-    assistant.warm()
-    r = calibration.report(assistant, questions, calibration.L2 if args.l2 is None else args.l2)
-    for i, m in enumerate(r["halves"], start=1):
-        print(f"fit on half {i}, scored on the other: hit@1 {m['hit@1']} hit@3 {m['hit@3']}")
-    print(f"weights fitted on all questions, l2={r['l2']} (copy into retrieval.WEIGHTS):")
-    print(json.dumps(r["weights"], indent=4))
-    print("\nbest sentence similarity per question, and rare words the articles lack:")
-    for sim, kind, q, rare in r["similarities"]:
-        print(f"{sim:6.3f}  {kind:3}  {q}" + (f"   [missing: {', '.join(rare)}]" if rare else ""))
-    for c in r["cuts"]:
-        print(
-            f"{c['name']} = {c['now']}: highest unanswerable {c['highest_unanswerable']:.3f}, "
-            f"lowest answerable {c['lowest_answerable']:.3f}; fewest errors ({c['errors']}) "
-            f"at {c['best']}"
-        )
-    return 0
-
-
-def export_main(argv: Sequence[str]) -> int:
-    parser = _Parser(
-        prog="python -m assistant export-model",
-        description="Export the packaged model to ONNX once (make setup runs this).",
-    )
-    parser.parse_args(argv)
-    from assistant.embedding import export
-
-    try:
-        folder = export()
-    except Exception as e:  # torch/onnx errors are not ours to word; keep them to one line
-        return _fail(f"could not export the model to ONNX ({type(e).__name__}: {e}).")
-    print(f"ONNX model ready in {folder}")
-    return 0
-
-
-COMMANDS = {
-    "ask": ask_main,
-    "eval": eval_main,
-    "calibrate": calibrate_main,
-    "ingest": ingest_main,
-    "export-model": export_main,
-}
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    from assistant import devcli
+
+    commands = {"ask": ask_main, "ingest": ingest_main, **devcli.COMMANDS}
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
-        names = ", ".join(COMMANDS)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in commands:
+        names = ", ".join(commands)
         if argv and argv[0] not in ("-h", "--help"):
-            return _fail(f"unknown command {argv[0]!r}; use one of: {names}", 2)
+            return fail(f"unknown command {argv[0]!r}; use one of: {names}", 2)
         print(f"usage: python -m assistant {{{names}}} ...  (each takes --help)")
         return 0 if argv else 2
-    return COMMANDS[argv[0]](argv[1:])
+    try:
+        return commands[argv[0]](argv[1:])
+    except BrokenPipeError:  # the reader stopped early (`... | head`): end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -289,7 +167,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 def app_main(argv: Sequence[str] | None = None) -> int:
     """`python app.py`: the chat UI. The model warms in the background while Gradio loads."""
-    parser = _Parser(prog="app.py", description="Chat with the articles in your browser.")
+    parser = Parser(prog="app.py", description="Chat with the articles in your browser.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     parser.add_argument("--port", type=int, default=7860)
     args = parser.parse_args(argv)
@@ -297,9 +175,9 @@ def app_main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         settings = Settings.from_env()
-        assistant = _assistant(settings)
+        assistant = open_assistant(settings)
     except AssistantError as e:
-        return _fail(str(e))
+        return fail(str(e))
     if assistant.writer_error:
         print(f"warning: {assistant.writer_error} Answering from the quotes.", file=sys.stderr)
     auth = None
@@ -307,7 +185,7 @@ def app_main(argv: Sequence[str] | None = None) -> int:
     if raw_auth:
         user, sep, password = raw_auth.partition(":")
         if not sep or not user or not password:
-            return _fail("ASSISTANT_AUTH must look like user:password.")
+            return fail("ASSISTANT_AUTH must look like user:password.")
         auth = (user, password)
     if args.host not in LOOPBACK and auth is None:
         print(
@@ -321,7 +199,7 @@ def app_main(argv: Sequence[str] | None = None) -> int:
     try:
         launch(assistant, settings, args.host, args.port, auth)
     except OSError as e:
-        return _fail(f"cannot serve on {args.host}:{args.port} ({e.strerror or e}).")
+        return fail(f"cannot serve on {args.host}:{args.port} ({e.strerror or e}).")
     except KeyboardInterrupt:
         pass
     return 0

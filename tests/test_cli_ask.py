@@ -63,6 +63,23 @@ def test_batch_mode_goes_on_after_a_bad_line(indexed: Settings) -> None:
     assert outs[3]["refused"] and outs[3]["citations"] == []
 
 
+def test_a_reader_that_stops_early_ends_the_batch_quietly(indexed: Settings) -> None:
+    """`... | head -1`: the pipe closes after the first answer; no traceback follows."""
+    env = cli_env(ASSISTANT_DB_DIR=str(indexed.db_dir), ASSISTANT_CORPUS_DIR=str(CORPUS))
+    p = subprocess.run(
+        f"yes 'Why do leg cramps happen at night?' | head -300 | {PY} -m assistant ask --json -"
+        " | head -1",
+        shell=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert json.loads(p.stdout)["citations"]
+    assert "Traceback" not in p.stderr and "BrokenPipe" not in p.stderr, p.stderr
+
+
 def test_bad_question_exits_2_with_one_line(indexed: Settings) -> None:
     for bad in ["   ", "x" * 2500]:
         p = ask(bad, settings=indexed)

@@ -4,7 +4,7 @@ the README; floors leave a little room for harmless changes)."""
 from __future__ import annotations
 
 from assistant import evaluation
-from assistant.cli import DEFAULT_QUESTIONS
+from assistant.devcli import DEFAULT_QUESTIONS
 
 
 def test_quality_floors(assistant) -> None:
