@@ -33,7 +33,7 @@ RARE_RANK = 5000
 MIN_SHARE = 0.5
 OTHER_ARTICLE_SHARE = 0.35
 MAX_QUOTES = 4
-MAX_QUOTE_CHARS = 320
+MAX_QUOTE_CHARS = 400
 MAX_QUOTE_SENTENCES = 2  # neighbouring sentences joined into one quote, at most
 MIN_WORDS = 5
 
