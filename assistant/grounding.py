@@ -6,7 +6,8 @@ from a logistic regression on `features` (embedding similarity, and the sentence
 words found in the quote or its title, and not) is at least 0.5, with weights
 fitted on the labelled pairs in tests/eval/grounding.jsonl (`python -m assistant calibrate
 --grounding`), and no veto applies (a number the quote lacks, a negation on one side only).
-The rest are dropped and counted. Kept citations are renumbered in order of first use.
+The rest are dropped and counted. Kept citations keep their order (by relevance) and are
+renumbered 1, 2, … without gaps.
 Does not: rephrase anything, or decide what to do when nothing is left (api.py falls back to
 the extractive answer).
 """
@@ -173,16 +174,12 @@ def check(reply: str, citations: Sequence[Citation], embedder: Embedder) -> Chec
     """The supported sentences of `reply` as markdown, with the citations they use."""
     judged = [j for j, _ in judge(reply, citations, embedder)]
     by_n = {c.n: c for c in citations}
-    renumber: dict[int, int] = {}
+    used = sorted({n for j in judged if j.kept for n in j.supported_by if n in by_n})
+    renumber = {old: new for new, old in enumerate(used, start=1)}  # relevance order kept
     lines = []
     for j in judged:
-        if not j.kept:
-            continue
-        marks = []
-        for n in j.supported_by:
-            if n in by_n:
-                renumber.setdefault(n, len(renumber) + 1)
-                marks.append(f"[{renumber[n]}]")
-        lines.append(f"{escape(j.text)} {''.join(dict.fromkeys(marks))}")
+        if j.kept:
+            marks = dict.fromkeys(f"[{renumber[n]}]" for n in j.supported_by if n in by_n)
+            lines.append(f"{escape(j.text)} {''.join(marks)}")
     kept = tuple(replace(by_n[old], n=new) for old, new in renumber.items())
     return Checked(" ".join(lines), kept, tuple(judged))

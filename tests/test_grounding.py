@@ -62,13 +62,16 @@ def test_check_keeps_supported_sentences_and_renumbers(embedder: Embedder) -> No
         "Massage enhances blood flow, which helps muscles relax.",
     ]
     assert checked.dropped == 3  # an invented claim, an uncited one, a quote that isn't there
-    # renumbered by first use; the sentence citing [1][2] keeps only the quote that supports it
+    # still in relevance order; the sentence citing [1][2] keeps only the quote that supports it
     assert [(c.n, c.quote) for c in checked.citations] == [
-        (1, DEHYDRATION.quote),
-        (2, CIRCULATION.quote),
+        (1, CIRCULATION.quote),
+        (2, DEHYDRATION.quote),
     ]
-    assert checked.text.endswith("muscles relax. [2]")
-    assert "[1]" in checked.text and "[3]" not in checked.text
+    assert checked.text.startswith(
+        "Dehydration, a lack of fluids and electrolytes, can lead to muscle spasms. [2]"
+    )
+    assert checked.text.endswith("muscles relax. [1]")
+    assert "[3]" not in checked.text
 
 
 def test_markup_in_a_generated_sentence_is_escaped(embedder: Embedder) -> None:
