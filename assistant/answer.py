@@ -100,8 +100,27 @@ def missing_rare(evidence: Evidence) -> list[str]:
     return [w for w in evidence.missing if is_rare(w, RARE_RANK)]
 
 
+# A question about what something does for cramps, or whether to take or use it.
+_REMEDY_Q = re.compile(
+    r"\b(help(s|ful)?|reliev\w*|relief|prevent\w*|stop\w*|treat\w*|cure\w*|eas(e|es|ing)|"
+    r"safe|work(s|ing)?|good for|take|taking|dose|dosage|use|using|buy|recommend\w*)\b",
+    re.I,
+)
+
+
+def asks_about_the_unmentioned(evidence: Evidence) -> list[str]:
+    """Rare words of a remedy question ("Does magnesium help …?", "Is ibuprofen safe …?")
+    that neither the articles nor any word like them use: the articles cannot say what a thing
+    they never name does, however well the rest of the question matches."""
+    if not _REMEDY_Q.search(evidence.query):
+        return []
+    return [w for w in missing_rare(evidence) if w in evidence.unrelated]
+
+
 def answers_question(evidence: Evidence) -> bool:
     best = best_similarity(evidence)
+    if asks_about_the_unmentioned(evidence):
+        return False
     if missing_rare(evidence):
         return best >= MIN_SIMILARITY_WITH_MISSING
     return best >= MIN_SIMILARITY

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant import grounding, retrieval
-from assistant.answer import _quotable, best_similarity, missing_rare
+from assistant.answer import _quotable, asks_about_the_unmentioned, best_similarity, missing_rare
 from assistant.api import Assistant
 from assistant.embedding import Embedder
 from assistant.query import understand
@@ -63,14 +63,16 @@ def fit(
 
 def similarities(
     assistant: Assistant, questions: list[dict[str, Any]]
-) -> list[tuple[float, str, str, list[str]]]:
-    """(best quotable sentence similarity, kind, question, rare words the corpus lacks) for
-    every question, lowest similarity first."""
+) -> list[tuple[float, str, str, list[str], bool]]:
+    """(best quotable sentence similarity, kind, question, rare words the corpus lacks, whether
+    it is refused whatever its similarity: a remedy question about a thing the articles never
+    name) for every question, lowest similarity first."""
     vocabulary = assistant.retriever.lexical().vocabulary
     out = []
     for q in questions:
         evidence = assistant.retriever.search(understand(q["q"], q.get("history", []), vocabulary))
-        out.append((best_similarity(evidence), q["kind"], q["q"], missing_rare(evidence)))
+        ruled = bool(asks_about_the_unmentioned(evidence))
+        out.append((best_similarity(evidence), q["kind"], q["q"], missing_rare(evidence), ruled))
     return sorted(out)
 
 
@@ -126,8 +128,8 @@ def report(assistant: Assistant, questions: list[dict[str, Any]], l2: float = L2
         ("MIN_SIMILARITY", False, MIN_SIMILARITY),
         ("MIN_SIMILARITY_WITH_MISSING", True, MIN_SIMILARITY_WITH_MISSING),
     ]:
-        ins = [s for s, k, _, r in sims if k == "in" and bool(r) == rare]
-        outs = [s for s, k, _, r in sims if k == "out" and bool(r) == rare]
+        ins = [s for s, k, _, r, ruled in sims if k == "in" and bool(r) == rare and not ruled]
+        outs = [s for s, k, _, r, ruled in sims if k == "out" and bool(r) == rare and not ruled]
         best = threshold(ins, outs)
         cuts.append(
             {

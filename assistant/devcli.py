@@ -110,8 +110,12 @@ def calibrate_main(argv: Sequence[str]) -> int:
     print(f"weights fitted on all questions, l2={r['l2']} (copy into retrieval.WEIGHTS):")
     print(json.dumps(r["weights"], indent=4))
     print("\nbest sentence similarity per question, and rare words the articles lack:")
-    for sim, kind, q, rare in r["similarities"]:
-        print(f"{sim:6.3f}  {kind:3}  {q}" + (f"   [missing: {', '.join(rare)}]" if rare else ""))
+    for sim, kind, q, rare, ruled in r["similarities"]:
+        missing = f"   [missing: {', '.join(rare)}]" if rare else ""
+        print(
+            f"{sim:6.3f}  {kind:3}  {q}{missing}"
+            + ("  (refused as a remedy question)" if ruled else "")
+        )
     for c in r["cuts"]:
         print(
             f"{c['name']} = {c['now']}: highest unanswerable {c['highest_unanswerable']:.3f}, "

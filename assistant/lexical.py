@@ -106,6 +106,17 @@ class Lexical:
         stems = content_stems(word)
         return not stems or self.near_stem(stems[0]) is not None
 
+    def resembles(self, word: str) -> bool:
+        """Whether some corpus word starts with the same four letters ("masseuse" ~ "massage",
+        "acupressure" ~ "acupuncture") or holds it whole ("hydration" in "dehydration"): the
+        word may be another form of something the articles talk about."""
+        word = word.lower()
+        return any(
+            v[:4] == word[:4] or (len(word) >= 5 and word in v)
+            for v in self.vocabulary
+            if len(v) >= 4
+        )
+
     def idf(self, stem: str) -> float:
         return math.log(1 + self.n / (1 + self.df.get(stem, 0)))
 

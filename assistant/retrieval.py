@@ -106,6 +106,7 @@ class Evidence:
     passages: tuple[Hit, ...]
     sentences: tuple[ScoredSentence, ...]
     missing: tuple[str, ...] = ()  # the query's content words the corpus never uses
+    unrelated: tuple[str, ...] = ()  # those of them no corpus word resembles (Lexical.resembles)
 
 
 class Retriever:
@@ -233,6 +234,7 @@ class Retriever:
             passages=hits,
             sentences=self._score_sentences(hits, found, vector, stems, lexical, query.intent),
             missing=missing,
+            unrelated=tuple(w for w in missing if not lexical.resembles(w)),
         )
         return evidence, all(found.get(h.id) for h in hits)
 

@@ -72,6 +72,18 @@ def test_weak_evidence_is_refused_with_no_citations() -> None:
     assert compose("q", "q", None).refused
 
 
+def test_a_remedy_question_about_an_unmentioned_thing_is_refused() -> None:
+    from dataclasses import replace
+
+    strong = evidence((S3, 0.9, "p1"))
+    missing = replace(strong, missing=("quinine",), unrelated=("quinine",))
+    assert compose("q", "q", replace(missing, query="Does quinine help?")).refused
+    # not a remedy question, or a word like one the articles use: the usual bar decides
+    assert not compose("q", "q", replace(missing, query="Why does quinine matter?")).refused
+    like = replace(missing, query="Does quinine help?", unrelated=())
+    assert not compose("q", "q", like).refused
+
+
 def test_quotes_far_below_the_best_are_left_out() -> None:
     # 0.46 is under half the best (0.475) yet above the on-topic floor: only the share rule
     # keeps it out.

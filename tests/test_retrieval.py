@@ -51,6 +51,14 @@ def test_list_items_follow_their_lead_in(retriever: Retriever) -> None:
     ]
 
 
+def test_unknown_words_like_a_corpus_word_are_told_apart(retriever: Retriever) -> None:
+    lexical = retriever.lexical()
+    for word in ("masseuse", "acupressure", "hydration", "electrolyte"):
+        assert lexical.resembles(word), word
+    for word in ("magnesium", "ibuprofen", "potassium", "quinine"):
+        assert not lexical.resembles(word), word
+
+
 def test_an_example_paragraph_follows_the_one_it_illustrates(retriever: Retriever) -> None:
     lexical = retriever.lexical()
     lead = next(pid for pid, p in lexical.passages.items() if p.text.startswith("The best and"))
