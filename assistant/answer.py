@@ -168,11 +168,45 @@ class _Quote:
         return self.parts[0].source
 
 
+# "Does stretching help …?", "Can a warm bath relieve …?": what the question asks about.
+_SUBJECT_Q = re.compile(
+    r"^\s*(?:does|do|can|could|will|would|is|are|should)\s+(.+?)\s+"
+    r"(?:help\w*|reliev\w*|prevent\w*|stop\w*|eas(?:e|es|ing)|work\w*|cure\w*|treat\w*|"
+    r"reduc\w*|improv\w*|good for|useful|get rid)\b",
+    re.I,
+)
+
+
+def subject(question: str) -> set[str]:
+    """The content stems of what a yes/no remedy question asks about, or none."""
+    m = _SUBJECT_Q.match(question)
+    return set(content_stems(m.group(1))) if m else set()
+
+
+def _names(sentence: Passage) -> set[str]:
+    """The content stems a sentence speaks of: its own, its section heading's, its title's."""
+    return set(content_stems(f"{sentence.title} {sentence.heading} {sentence.text}"))
+
+
 def _select(evidence: Evidence) -> list[_Quote]:
     by_passage: dict[str, list[Passage]] = {}
     for s in sorted(evidence.sentences, key=lambda s: s.sentence.start):
         by_passage.setdefault(s.passage_id, []).append(s.sentence)
     ranked = [s for s in evidence.sentences if _quotable(s.sentence)]
+    about = subject(evidence.query)
+    if about and ranked and not about <= _names(ranked[0].sentence):
+        # A yes/no question about a thing is answered by a sentence that names it (or whose
+        # article or section does), when one scores nearly as well as the best: it leads.
+        naming = [
+            s
+            for s in ranked
+            if s.score >= ranked[0].score * MIN_SHARE
+            and about <= _names(s.sentence)
+            and not s.sentence.text.rstrip().endswith("?")
+        ]
+        if naming:
+            ranked.remove(naming[0])
+            ranked.insert(0, naming[0])
     if not ranked:
         return []
     best = ranked[0].score

@@ -11,6 +11,7 @@ from assistant.answer import (
     compose,
     escape,
     has_warning_signs,
+    subject,
 )
 from assistant.documents import Passage
 from assistant.retrieval import Evidence, Hit, ScoredSentence
@@ -82,6 +83,24 @@ def test_a_remedy_question_about_an_unmentioned_thing_is_refused() -> None:
     assert not compose("q", "q", replace(missing, query="Why does quinine matter?")).refused
     like = replace(missing, query="Does quinine help?", unrelated=())
     assert not compose("q", "q", like).refused
+
+
+def test_a_yes_no_question_about_a_thing_leads_with_a_sentence_naming_it() -> None:
+    from dataclasses import replace
+
+    assert subject("Does stretching help with leg cramps?") == {"stretch"}
+    assert subject("Can a warm bath relieve them?") == {"warm", "bath"}
+    assert subject("Why do cramps strike at night?") == set()
+    # S1 scores best but does not name stretching; S3 does and is nearly as good: it leads.
+    scored = evidence((S1, 0.9, "p1"), (S2, 0.1, "p1"), (S3, 0.6, "p1"), (S4, 0.5, "p2"))
+    a = compose("q", "q", replace(scored, query="Does stretching help?"))
+    assert a.citations[0].quote.startswith("Stretching before going to bed")
+    # Not when it scores far below the best, and not for other questions.
+    far = evidence((S1, 0.9, "p1"), (S2, 0.1, "p1"), (S3, 0.3, "p1"))
+    assert compose("q", "q", replace(far, query="Does stretching help?")).citations[0].quote == (
+        S1.text
+    )
+    assert compose("q", "q", replace(scored, query="Why cramps?")).citations[0].quote == S1.text
 
 
 def test_quotes_far_below_the_best_are_left_out() -> None:
