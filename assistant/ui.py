@@ -15,6 +15,7 @@ import json
 import sys
 import threading
 import time
+import traceback
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +40,7 @@ NOTE = (
     "advice:** for a medical problem, see a clinician."
 )
 UNAVAILABLE = "The articles' index is unavailable right now; please try again in a moment."
+FAILED = "Something went wrong while answering this question; the details are in the server log."
 STREAM_DELAY = 0.03  # seconds between streamed lines: enough to see the answer arrive
 # Questions answered at once. Assistant.ask is thread-safe; more than the cores buys little.
 CONCURRENCY = 4
@@ -177,6 +179,12 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
             answers.append(None)
             yield chat, answers, panel(None, "none"), ""
             return
+        except Exception:  # a fault of ours: the traceback to the log, one line to the person
+            traceback.print_exc()
+            chat[-1] = {"role": "assistant", "content": f"⚠️ {FAILED}"}
+            answers.append(None)
+            yield chat, answers, panel(None, "none"), ""
+            return
         lines = answer["answer"].split("\n") if not draft else []
         for i in range(1, len(lines)):
             chat[-1] = {"role": "assistant", "content": "\n".join(lines[:i])}
@@ -218,6 +226,9 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
         except AssistantError as e:
             print(f"error: {e}", file=sys.stderr)
             return {"question": question, "error": UNAVAILABLE}
+        except Exception:  # a fault of ours: the traceback to the log, one line to the caller
+            traceback.print_exc()
+            return {"question": question, "error": FAILED}
 
     with gr.Blocks(title="Leg cramps: answers from the articles") as app:
         gr.Markdown("## Leg cramps: answers quoted from the articles")

@@ -195,6 +195,33 @@ def test_ask_api_with_gradio_client(app: dict) -> None:
     assert refused["refused"] and refused["citations"] == []
 
 
+def test_a_fault_while_answering_is_one_line_and_the_traceback_is_logged(
+    indexed: Settings, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Our own logic: an unexpected exception inside the assistant (a stand-in raising one)
+    reaches /ask as one error line, never as Gradio's bare AppError."""
+    from gradio_client import Client
+
+    from assistant.api import Assistant
+    from assistant.ui import FAILED, build
+
+    class Faulty(Assistant):
+        def ask(self, *args: object, **kwargs: object):  # noqa: ANN202
+            raise RuntimeError("a bug")
+
+    port = free_port()
+    app = build(Faulty(indexed), indexed)
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True)
+    try:
+        out = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
+            "Why do leg cramps happen at night?", api_name="/ask"
+        )
+    finally:
+        app.close()
+    assert out == {"question": "Why do leg cramps happen at night?", "error": FAILED}
+    assert "RuntimeError: a bug" in capfd.readouterr().err
+
+
 @pytest.fixture(scope="module")
 def llm_app(indexed: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The app with the in-process language model (SmolLM2 via llama-cpp-python)."""
