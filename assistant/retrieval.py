@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.chunking import sentences
 from assistant.documents import Passage
 from assistant.embedding import Embedder
 from assistant.lexical import Lexical
@@ -236,7 +237,8 @@ class Retriever:
             missing=missing,
             unrelated=tuple(w for w in missing if not lexical.resembles(w)),
         )
-        return evidence, all(found.get(h.id) for h in hits)
+        # Complete unless a passage that has sentences came back without them.
+        return evidence, all(found.get(h.id) or not sentences(h.passage) for h in hits)
 
     def _score_sentences(
         self,

@@ -171,3 +171,23 @@ def test_a_search_right_after_another_process_replaced_a_document(
     fresh = search(Retriever(Store(settings), embedder), question)
     assert [s.sentence for s in after.sentences] == [s.sentence for s in fresh.sentences]
     assert any("tiled floors" in s.sentence.text for s in after.sentences[:3])
+
+
+def test_a_passage_without_sentences_does_not_make_a_search_run_twice(
+    settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line of symbols ("• ★ ★ ★") is a passage with no quotable sentence; a search that
+    finds it is complete, not a sign that the index changed under it."""
+    for article in settings.corpus_dir.glob("*.txt"):
+        article.unlink()  # a corpus of two passages: every search finds both
+    (settings.corpus_dir / "symbols.txt").write_text(
+        "Symbols\n\nNight cramps strike the calves.\n\n• ★ ★ ★\n", encoding="utf-8"
+    )
+    ingest(settings, embedder=embedder)
+    running = Retriever(Store(settings), embedder)
+    calls = []
+    search_once = running._search
+    monkeypatch.setattr(running, "_search", lambda *a: calls.append(a) or search_once(*a))
+    evidence = search(running, "stars and symbols")
+    assert any(h.passage.text == "• ★ ★ ★" for h in evidence.passages)
+    assert len(calls) == 1
