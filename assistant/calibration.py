@@ -166,7 +166,7 @@ def grounding_rows(
 
 
 def grounding_report(
-    embedder: Embedder, pairs: list[dict[str, Any]], l2: float = L2
+    embedder: Embedder, pairs: list[dict[str, Any]], l2: float = GROUNDING_L2
 ) -> dict[str, Any]:
     """The grounding check's weights fitted on all pairs, its accuracy on each half when fitted
     on the other, and the pairs it gets wrong (vetoes included)."""

@@ -139,10 +139,8 @@ def vetoed(sentence: str, quote: str) -> bool:
     return negated(sentence) != negated(quote)
 
 
-def judge(
-    reply: str, citations: Sequence[Citation], embedder: Embedder
-) -> list[tuple[Judged, dict[str, float]]]:
-    """Every sentence of the reply with its verdict and the features of its best quote."""
+def judge(reply: str, citations: Sequence[Citation], embedder: Embedder) -> list[Judged]:
+    """Every sentence of the reply with its verdict."""
     import numpy as np
 
     parts = split(reply)
@@ -154,7 +152,7 @@ def judge(
     index = {c.n: i for i, c in enumerate(citations)}
     out = []
     for (text, cites), vec in zip(parts, sentence_vecs, strict=True):
-        best, best_f = 0.0, dict.fromkeys(FEATURES, 0.0)
+        best = 0.0
         supported_by = []
         for n in cites:
             c = by_n.get(n)
@@ -164,15 +162,14 @@ def judge(
             p = 0.0 if vetoed(text, c.quote) else probability(f)
             if p >= THRESHOLD:
                 supported_by.append(n)
-            if p >= best:
-                best, best_f = p, f
-        out.append((Judged(text, cites, tuple(supported_by), round(best, 4)), best_f))
+            best = max(best, p)
+        out.append(Judged(text, cites, tuple(supported_by), round(best, 4)))
     return out
 
 
 def check(reply: str, citations: Sequence[Citation], embedder: Embedder) -> Checked:
     """The supported sentences of `reply` as markdown, with the citations they use."""
-    judged = [j for j, _ in judge(reply, citations, embedder)]
+    judged = judge(reply, citations, embedder)
     by_n = {c.n: c for c in citations}
     used = sorted({n for j in judged if j.kept for n in j.supported_by if n in by_n})
     renumber = {old: new for new, old in enumerate(used, start=1)}  # relevance order kept

@@ -144,6 +144,17 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
             print(f"warning: {error}", file=sys.stderr)
         return bool(error)
 
+    def trouble(e: Exception) -> str:
+        """The one line a person sees for an error while answering. Only a bad question is
+        told as it is: index trouble (paths) and faults of ours (a traceback) go to the log."""
+        if isinstance(e, QuestionError):
+            return str(e)
+        if isinstance(e, AssistantError):
+            print(f"error: {e}", file=sys.stderr)
+            return UNAVAILABLE
+        traceback.print_exc()
+        return FAILED
+
     def respond(question: str, chat: list, answers: list, extractive: bool):  # noqa: ANN202
         chat, answers = list(chat or []), list(answers or [])
         try:
@@ -168,20 +179,8 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 else:
                     answer = to_json(item)
             log_writer_error(answer)
-        except QuestionError as e:
-            chat[-1] = {"role": "assistant", "content": f"⚠️ {escape(str(e))}"}
-            answers.append(None)
-            yield chat, answers, panel(None, "none"), ""
-            return
-        except AssistantError as e:  # index trouble: the details (paths) go to the log only
-            print(f"error: {e}", file=sys.stderr)
-            chat[-1] = {"role": "assistant", "content": f"⚠️ {UNAVAILABLE}"}
-            answers.append(None)
-            yield chat, answers, panel(None, "none"), ""
-            return
-        except Exception:  # a fault of ours: the traceback to the log, one line to the person
-            traceback.print_exc()
-            chat[-1] = {"role": "assistant", "content": f"⚠️ {FAILED}"}
+        except Exception as e:
+            chat[-1] = {"role": "assistant", "content": f"⚠️ {escape(trouble(e))}"}
             answers.append(None)
             yield chat, answers, panel(None, "none"), ""
             return
@@ -221,14 +220,8 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
             if log_writer_error(answer):  # details (a server address, a path) go to the log
                 answer["writer_error"] = "The language model did not answer; see the server log."
             return answer
-        except QuestionError as e:
-            return {"question": question, "error": str(e)}
-        except AssistantError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return {"question": question, "error": UNAVAILABLE}
-        except Exception:  # a fault of ours: the traceback to the log, one line to the caller
-            traceback.print_exc()
-            return {"question": question, "error": FAILED}
+        except Exception as e:
+            return {"question": question, "error": trouble(e)}
 
     with gr.Blocks(title="Leg cramps: answers from the articles") as app:
         gr.Markdown("## Leg cramps: answers quoted from the articles")

@@ -12,12 +12,15 @@ from tests.conftest import PY, ROOT, cli_env
 KEYS = {"question", "answer", "refused", "searched_for", "citations", "timings_ms"}
 
 
+def env_for(settings: Settings) -> dict[str, str]:
+    return cli_env(ASSISTANT_DB_DIR=str(settings.db_dir), ASSISTANT_CORPUS_DIR=str(CORPUS))
+
+
 def ask(*args: str, settings: Settings, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = cli_env(ASSISTANT_DB_DIR=str(settings.db_dir), ASSISTANT_CORPUS_DIR=str(CORPUS))
     return subprocess.run(
         [PY, "-m", "assistant", "ask", *args],
         cwd=ROOT,
-        env=env,
+        env=env_for(settings),
         input=stdin,
         capture_output=True,
         text=True,
@@ -65,13 +68,12 @@ def test_batch_mode_goes_on_after_a_bad_line(indexed: Settings) -> None:
 
 def test_a_reader_that_stops_early_ends_the_batch_quietly(indexed: Settings) -> None:
     """`... | head -1`: the pipe closes after the first answer; no traceback follows."""
-    env = cli_env(ASSISTANT_DB_DIR=str(indexed.db_dir), ASSISTANT_CORPUS_DIR=str(CORPUS))
     p = subprocess.run(
         f"yes 'Why do leg cramps happen at night?' | head -300 | {PY} -m assistant ask --json -"
         " | head -1",
         shell=True,
         cwd=ROOT,
-        env=env,
+        env=env_for(indexed),
         capture_output=True,
         text=True,
         timeout=300,
