@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from assistant.documents import Passage
 from assistant.retrieval import Evidence, ScoredSentence
-from assistant.text import content_stems, is_rare
+from assistant.text import content_stems, cue_score, is_rare
 
 # Refusal thresholds on the best quotable sentence's similarity, each the cut with the fewest
 # errors on tests/eval/questions.jsonl (`python -m assistant calibrate`, README "Refusals").
@@ -36,6 +36,8 @@ MAX_QUOTES = 4
 MAX_QUOTE_CHARS = 400
 MAX_QUOTE_SENTENCES = 2  # neighbouring sentences joined into one quote, at most
 MIN_WORDS = 5
+# Questions whose answer must hold a certain kind of word (text.cue_score): where, how long.
+ANSWER_TYPES = ("place", "duration")
 
 REFUSAL = "The articles don't cover this, so I can't answer it from them."
 
@@ -188,25 +190,35 @@ def _names(sentence: Passage) -> set[str]:
     return set(content_stems(f"{sentence.title} {sentence.heading} {sentence.text}"))
 
 
+def _lead(evidence: Evidence, ranked: list[ScoredSentence]) -> list[ScoredSentence]:
+    """The ranked sentences, with the one that has what the question asks for moved first
+    when it scores at least `MIN_SHARE` of the best: for a yes/no question about a thing, a
+    sentence that names it (or whose article or section does); for a where or how-long
+    question, one that names a body part or a length of time (classic QA's answer type)."""
+    if not ranked:
+        return ranked
+    about = subject(evidence.query)
+    if about:
+        fits = lambda s: about <= _names(s.sentence)  # noqa: E731
+    elif evidence.intent in ANSWER_TYPES:
+        fits = lambda s: cue_score(s.sentence.text, evidence.intent) > 0  # noqa: E731
+    else:
+        return ranked
+    if fits(ranked[0]):
+        return ranked
+    for s in ranked:
+        if s.score < ranked[0].score * MIN_SHARE:
+            break
+        if fits(s) and not s.sentence.text.rstrip().endswith("?"):
+            return [s, *(r for r in ranked if r is not s)]
+    return ranked
+
+
 def _select(evidence: Evidence) -> list[_Quote]:
     by_passage: dict[str, list[Passage]] = {}
     for s in sorted(evidence.sentences, key=lambda s: s.sentence.start):
         by_passage.setdefault(s.passage_id, []).append(s.sentence)
-    ranked = [s for s in evidence.sentences if _quotable(s.sentence)]
-    about = subject(evidence.query)
-    if about and ranked and not about <= _names(ranked[0].sentence):
-        # A yes/no question about a thing is answered by a sentence that names it (or whose
-        # article or section does), when one scores nearly as well as the best: it leads.
-        naming = [
-            s
-            for s in ranked
-            if s.score >= ranked[0].score * MIN_SHARE
-            and about <= _names(s.sentence)
-            and not s.sentence.text.rstrip().endswith("?")
-        ]
-        if naming:
-            ranked.remove(naming[0])
-            ranked.insert(0, naming[0])
+    ranked = _lead(evidence, [s for s in evidence.sentences if _quotable(s.sentence)])
     if not ranked:
         return []
     best = ranked[0].score

@@ -9,6 +9,7 @@ Does not: change any file but the exported model.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -86,6 +87,14 @@ def calibrate_main(argv: Sequence[str]) -> int:
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--l2", type=float, default=None, help="regularisation strength")
     parser.add_argument(
+        "--focus",
+        default=None,
+        help="the focus feature's set weight, or 'fit' to fit it like the others",
+    )
+    parser.add_argument(
+        "--splits", type=int, default=None, help="random half/half splits in the held-out check"
+    )
+    parser.add_argument(
         "--grounding",
         nargs="?",
         type=Path,
@@ -99,14 +108,34 @@ def calibrate_main(argv: Sequence[str]) -> int:
         l2 = calibration.GROUNDING_L2 if args.l2 is None else args.l2
         return _calibrate_grounding(args.grounding, l2)
 
+    fixed = dict(calibration.FIXED)
+    if args.focus == "fit":
+        fixed.pop("focus", None)
+    elif args.focus is not None:
+        try:
+            fixed["focus"] = float(args.focus)
+        except ValueError:
+            fixed["focus"] = math.nan
+        if not math.isfinite(fixed["focus"]):
+            return fail(f"--focus takes a number or 'fit', not {args.focus!r}.", 2)
+    splits = calibration.SPLITS if args.splits is None else args.splits
+    if splits < 1:
+        return fail("--splits must be at least 1.", 2)
+    l2 = calibration.L2 if args.l2 is None else args.l2
     try:
         assistant, questions = _assistant_and_questions(args.questions)
     except AssistantError as e:
         return fail(str(e))
     assistant.warm()
-    r = calibration.report(assistant, questions, calibration.L2 if args.l2 is None else args.l2)
-    for i, m in enumerate(r["halves"], start=1):
-        print(f"fit on half {i}, scored on the other: hit@1 {m['hit@1']} hit@3 {m['hit@3']}")
+    r = calibration.report(assistant, questions, l2, fixed, splits)
+    n = len(r["halves"])
+    for k in ("hit@1", "hit@3"):
+        values = [m[k] for m in r["halves"]]
+        print(
+            f"held out ({n} halves of {splits} random splits, each fitted on the other half): "
+            f"{k} mean {sum(values) / n:.3f}, lowest {min(values):.3f}, highest {max(values):.3f}"
+        )
+    print(f"set weights: {json.dumps(r['fixed'])}")
     print(f"weights fitted on all questions, l2={r['l2']} (copy into retrieval.WEIGHTS):")
     print(json.dumps(r["weights"], indent=4))
     print("\nbest sentence similarity per question, and rare words the articles lack:")

@@ -18,6 +18,10 @@ from assistant.documents import Passage
 from assistant.text import content_stems, words
 
 MAX_LIST_ITEMS = 6
+# A stem in at least this share of passages is the corpus's topic ("leg", "cramp"); a corpus
+# of fewer passages than TOPIC_MIN_PASSAGES has no topic words.
+TOPIC_SHARE = 0.7
+TOPIC_MIN_PASSAGES = 10
 # A paragraph opening with one of these gives an example of, or adds to, the one before it.
 _ELABORATES = re.compile(
     r"^(for (example|instance)|e\.g\.|in addition|additionally|moreover|furthermore|"
@@ -42,6 +46,11 @@ class Lexical:
             for stem in set(doc):
                 self.df[stem] = self.df.get(stem, 0) + 1
         self.n = max(1, len(docs))
+        self.topic = frozenset(
+            s
+            for s, d in self.df.items()
+            if d / self.n >= TOPIC_SHARE and self.n >= TOPIC_MIN_PASSAGES
+        )
         self._by_prefix: dict[str, list[str]] = {}
         for stem in sorted(self.df):
             self._by_prefix.setdefault(stem[:3], []).append(stem)
@@ -116,6 +125,21 @@ class Lexical:
             for v in self.vocabulary
             if len(v) >= 4
         )
+
+    def without_topic(self, text: str) -> str | None:
+        """The text without its topic phrase: a run of two or more words that nearly every
+        passage uses (in a corpus about leg cramps, "leg cramps"), so what is left is what
+        this question asks about. A topic word on its own stays ("which part of the leg").
+        None when there is no such run or nothing with meaning would be left."""
+        tokens = re.findall(r"\S+", text)
+        is_topic = [bool(st) and set(st) <= self.topic for st in map(content_stems, tokens)]
+        keep = []
+        for i, token in enumerate(tokens):
+            paired = (i > 0 and is_topic[i - 1]) or (i + 1 < len(tokens) and is_topic[i + 1])
+            if not (is_topic[i] and paired):
+                keep.append(token)
+        rest = " ".join(keep)
+        return rest if len(keep) < len(tokens) and content_stems(rest) else None
 
     def idf(self, stem: str) -> float:
         return math.log(1 + self.n / (1 + self.df.get(stem, 0)))

@@ -103,6 +103,23 @@ def test_a_yes_no_question_about_a_thing_leads_with_a_sentence_naming_it() -> No
     assert compose("q", "q", replace(scored, query="Why cramps?")).citations[0].quote == S1.text
 
 
+def test_a_where_or_how_long_question_leads_with_a_sentence_of_that_kind() -> None:
+    from dataclasses import replace
+
+    # S3 scores best but names no body part or length of time.
+    scored = evidence((S3, 0.9, "p1"), (S1, 0.6, "p1"), (S2, 0.5, "p1"))
+    lead = {
+        intent: compose("q", "q", replace(scored, intent=intent)).citations[0].quote
+        for intent in ("place", "duration", "cause", "")
+    }
+    assert lead["place"].startswith("Cramps often strike the calves.")
+    assert lead["duration"].startswith("This pain can last from seconds to an hour.")
+    assert lead["cause"] == lead[""] and S3.text in lead[""] and S1.text not in lead[""]
+    # Not when the sentence of that kind scores under half the best.
+    far = evidence((S3, 0.9, "p1"), (S1, 0.4, "p1"))
+    assert compose("q", "q", replace(far, intent="place")).citations[0].quote == S3.text
+
+
 def test_quotes_far_below_the_best_are_left_out() -> None:
     # 0.46 is under half the best (0.475) yet above the on-topic floor: only the share rule
     # keeps it out.

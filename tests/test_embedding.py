@@ -49,6 +49,14 @@ def test_batches_and_progress(torch_embedder: Embedder) -> None:
     assert e.encode_query(TEXTS[0]) == pytest.approx(vectors[0], abs=1e-6)
 
 
+def test_queries_encoded_together_match_one_at_a_time() -> None:
+    e = Embedder(backend="onnx")
+    together = e.encode_queries(TEXTS[:3])
+    assert len(together) == 3
+    for text, vector in zip(TEXTS[:3], together, strict=True):
+        assert vector == pytest.approx(e.encode_query(text), abs=1e-5)
+
+
 def test_unknown_backend_is_a_clear_error() -> None:
     with pytest.raises(AssistantError, match="ASSISTANT_BACKEND"):
         Embedder(backend="gpu")

@@ -20,6 +20,6 @@ def test_quality_floors(assistant) -> None:
     assert m["mean_quote_chars"] <= 260, m
 
 
-HIT1_FLOOR = 0.70
-HIT3_FLOOR = 0.80
+HIT1_FLOOR = 0.80
+HIT3_FLOOR = 0.90
 REFUSAL_FLOOR = 0.85

@@ -85,6 +85,52 @@ def test_a_sentence_knows_how_close_the_one_before_it_is(retriever: Retriever) -
     assert example.features[prev] == pytest.approx(before.similarity)  # the paragraph it continues
 
 
+def test_the_topic_phrase_is_left_out_of_the_focus(retriever: Retriever) -> None:
+    lexical = retriever.lexical()
+    assert {"leg", "cramp"} <= lexical.topic and "massag" not in lexical.topic
+    assert lexical.without_topic("How do I treat leg cramps at home before sleeping?") == (
+        "How do I treat at home before sleeping?"
+    )
+    # A topic word on its own says what is asked ("which part of the leg"): it stays.
+    assert lexical.without_topic("Which part of the leg hurts most at night?") is None
+    assert lexical.without_topic("leg cramps?") is None  # nothing would be left
+
+
+def test_a_small_corpus_has_no_topic_words() -> None:
+    from assistant.documents import Passage
+    from assistant.lexical import Lexical
+
+    def text(i: int) -> str:
+        return f"leg cramps {'at night' if i % 2 else 'by day'}"
+
+    items = [(f"p{i}", Passage("a.txt", "T", "", text(i), 0, 10)) for i in range(9)]
+    assert Lexical(items).topic == frozenset()
+    items.append(("p9", Passage("a.txt", "T", "", text(9), 0, 10)))
+    assert Lexical(items).topic == {"leg", "cramp"}  # in every passage; "night" in half
+
+
+def test_the_focus_feature_is_the_similarity_to_the_question_without_its_topic(
+    retriever: Retriever, embedder: Embedder
+) -> None:
+    import numpy as np
+
+    focus = retrieval.FEATURES.index("focus")
+    question = "How do I treat leg cramps at home before sleeping?"
+    rest = np.asarray(embedder.encode_query("How do I treat at home before sleeping?"))
+    evidence = search(retriever, question)
+    vectors = retriever.store.sentences_of([h.id for h in evidence.passages], with_vectors=True)
+    vector_of = {s.start: np.asarray(v) for found in vectors.values() for s, v, _ in found}
+    for s in evidence.sentences[:5]:
+        expected = float(rest @ vector_of[s.sentence.start])
+        assert s.features[focus] == pytest.approx(expected, abs=1e-5)
+        assert s.features[focus] != pytest.approx(s.similarity, abs=1e-3)
+    # The bath and stretching before bed answer this; the general advice on treating comes after.
+    assert "before going to bed" in evidence.sentences[0].sentence.text
+    # Without a topic phrase the focus is the plain similarity.
+    for s in search(retriever, "Which part of the leg hurts most at night?").sentences[:5]:
+        assert s.features[focus] == pytest.approx(s.similarity, abs=1e-6)
+
+
 def test_near_stems_and_missing_words(retriever: Retriever) -> None:
     lexical = retriever.lexical()
     assert lexical.covers("paralysing") and lexical.covers("pregnant")
