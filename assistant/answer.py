@@ -195,15 +195,15 @@ def _lead(evidence: Evidence, ranked: list[ScoredSentence]) -> list[ScoredSenten
     when it scores at least `MIN_SHARE` of the best: for a yes/no question about a thing, a
     sentence that names it (or whose article or section does); for a where or how-long
     question, one that names a body part or a length of time (classic QA's answer type)."""
-    if not ranked:
-        return ranked
     about = subject(evidence.query)
-    if about:
-        fits = lambda s: about <= _names(s.sentence)  # noqa: E731
-    elif evidence.intent in ANSWER_TYPES:
-        fits = lambda s: cue_score(s.sentence.text, evidence.intent) > 0  # noqa: E731
-    else:
+    if not ranked or not (about or evidence.intent in ANSWER_TYPES):
         return ranked
+
+    def fits(s: ScoredSentence) -> bool:
+        if about:
+            return about <= _names(s.sentence)
+        return cue_score(s.sentence.text, evidence.intent) > 0
+
     if fits(ranked[0]):
         return ranked
     for s in ranked:

@@ -2,9 +2,10 @@
 
 Does: rank passages by reciprocal rank fusion of three lists: passages by embedding
 similarity (Chroma), sentences by embedding similarity (Chroma, grouped to their passage) and
-passages by BM25 (lexical.py, built once from the index); then score every
-sentence of the best passages on its own (cosine to the query, plus a little for shared rare
-words and for its passage's rank). Returns `Evidence`: ranked passages and ranked sentences.
+passages by BM25 (lexical.py, built once from the index); then score every sentence of the
+best passages on its own (cosine to the query and to the query without its topic phrase,
+plus a little for shared rare words and for its passage's rank). Returns `Evidence`: ranked
+passages and ranked sentences.
 Does not: decide whether the evidence answers the question, or write anything (answer.py).
 
 The BM25 index is built once per process from the stored passages and rebuilt only when the
