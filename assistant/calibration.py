@@ -56,10 +56,10 @@ def fit(
     fixed: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """Logistic regression by gradient descent; returns a weight per feature and "bias".
-    Features in `fixed` (default `FIXED`) keep the weight given there and are not fitted."""
+    Features in `fixed` keep the weight given there and are not fitted."""
     import numpy as np
 
-    fixed = FIXED if fixed is None else fixed
+    fixed = fixed or {}
     free = [i for i, n in enumerate(names) if n not in fixed]
     x = np.array([r[1] for r in rows], dtype=float)
     y = np.array([r[2] for r in rows], dtype=float)
@@ -133,7 +133,9 @@ def held_out(
     splits: int = SPLITS,
 ) -> list[dict[str, float]]:
     """hit@1 and hit@3 of each half of `splits` random half/half splits of the questions,
-    scored with weights fitted on the other half (the seeds are fixed, so runs compare)."""
+    scored with weights fitted on the other half (the seeds are fixed, so runs compare);
+    `fixed` defaults to `FIXED`."""
+    fixed = FIXED if fixed is None else fixed
     out = []
     for seed in range(splits):
         ids = [q["id"] for q in questions]
@@ -223,11 +225,11 @@ def grounding_report(
     for h in (0, 1):
         train = [r for r in rows if int(r[0]) % 2 == h]
         test = [r for r in rows if int(r[0]) % 2 != h]
-        kept = verdicts(fit(train, l2, grounding.FEATURES, fixed={}), test)
+        kept = verdicts(fit(train, l2, grounding.FEATURES), test)
         test_ids = {str(i) for i in range(len(pairs)) if i % 2 != h}
         right = sum(kept.get(i, False) == labels[i] for i in test_ids)
         halves.append(round(right / max(1, len(test_ids)), 3))
-    weights = fit(rows, l2, grounding.FEATURES, fixed={})
+    weights = fit(rows, l2, grounding.FEATURES)
     kept = verdicts(weights, rows)
     wrong = [
         (pairs[int(i)]["sentence"], labels[i]) for i in labels if kept.get(i, False) != labels[i]

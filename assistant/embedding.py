@@ -97,16 +97,12 @@ class Embedder:
 
     def encode_query(self, text: str) -> list[float]:
         """One query's vector; repeated queries come from a small cache."""
-        return list(self._cached_query(text))
+        return self.encode_queries([text])[0]
 
     def encode_queries(self, texts: Sequence[str]) -> list[list[float]]:
         """Several query texts' vectors from one model call (a question and its focus);
         repeated ones come from a small cache."""
         return [list(v) for v in self._cached_queries(tuple(texts))]
-
-    @lru_cache(maxsize=1024)  # noqa: B019 - one Embedder lives for the whole process
-    def _cached_query(self, text: str) -> tuple[float, ...]:
-        return tuple(self.encode([text])[0])
 
     @lru_cache(maxsize=1024)  # noqa: B019 - one Embedder lives for the whole process
     def _cached_queries(self, texts: tuple[str, ...]) -> tuple[tuple[float, ...], ...]:

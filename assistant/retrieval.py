@@ -162,10 +162,9 @@ class Retriever:
         lexical = self.lexical()
         # The question without its topic phrase ("leg cramps") says what it asks about.
         rest = lexical.without_topic(query.searched_for)
-        if rest is None:
-            vector = focus = self.embedder.encode_query(query.searched_for)
-        else:
-            vector, focus = self.embedder.encode_queries([query.searched_for, rest])
+        texts = [query.searched_for] if rest is None else [query.searched_for, rest]
+        vectors = self.embedder.encode_queries(texts)
+        vector, focus = vectors[0], vectors[-1]
         # The question's stems, each mapped to the corpus stem it nearly equals, if any.
         stems = [lexical.near_stem(s) or s for s in content_stems(query.searched_for)]
 
