@@ -199,7 +199,7 @@ def query_latency(db: str) -> dict[str, Any]:
         a.warm()
         times = []
         for _ in range(3):
-            a.retriever.embedder._cached_query.cache_clear()
+            a.retriever.embedder._cached_queries.cache_clear()
             for t in texts:
                 t0 = time.perf_counter()
                 a.ask(t)
