@@ -1,12 +1,12 @@
 """Answer stage: from ranked evidence to a short, fully quoted answer, or an honest refusal.
 
-Does: decide whether the evidence answers the question (a similarity threshold calibrated on
-the labelled questions in tests/eval, see `python -m assistant calibrate`); pick the sentences
-to quote (the best one, then others close to it, at most `MAX_QUOTES`, near-duplicates merged,
-neighbouring sentences of one passage joined); make sure a second article is quoted when it
-speaks to the question about as well; write a markdown answer where every statement is a quote
-followed by its [n]; add a fixed safety note (the assistant's own words, not a citation) when
-the question describes warning signs.
+Does: ask answerability.py whether the evidence answers the question, and when it does not,
+say what the articles lack (a word of the question they never use, or the kind of answer
+asked for) and which article comes nearest, by title; otherwise pick the sentences to quote
+(the best one, then others scoring at least `MIN_SHARE` of it, at most `MAX_QUOTES`,
+near-duplicates merged, neighbouring sentences of one passage joined); write a markdown
+answer where every statement is a quote followed by its [n]; add a fixed safety note (the
+assistant's own words, not a citation) when the question describes warning signs.
 Does not: paraphrase, summarise or add any claim of its own. No language model is involved.
 """
 
@@ -15,31 +15,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant import answerability
+from assistant.answerability import Verdict, quotable
 from assistant.documents import Passage
 from assistant.retrieval import Evidence, ScoredSentence
-from assistant.text import content_stems, cue_score, is_rare
+from assistant.text import content_stems, cue_score
+from assistant.weights import Weights
 
-# Refusal thresholds on the best quotable sentence's similarity, each the cut with the fewest
-# errors on tests/eval/questions.jsonl (`python -m assistant calibrate`, README "Refusals").
-MIN_SIMILARITY = 0.512
-# A question with a rare word the articles never use ("quinine", "magnesium") needs a closer
-# match: the articles may speak of cramps, but not of that.
-MIN_SIMILARITY_WITH_MISSING = 0.587
-# Once a question is answered, each further quote must still be on its topic.
-QUOTE_MIN_SIMILARITY = 0.40
-RARE_RANK = 5000
-# Sentence scores are probabilities (retrieval.WEIGHTS). Other quotes must score at least this
-# share of the best one's; a second article's best sentence is quoted at a lower share.
-MIN_SHARE = 0.5
-OTHER_ARTICLE_SHARE = 0.35
+# Sentence scores are probabilities (scoring.py). Other quotes must score at least this share
+# of the best one's (a held-out grid, README "Evaluation": 0.5 -> 0.25 gained 0.04 hit@3,
+# lower gained nothing more).
+MIN_SHARE = 0.25
 MAX_QUOTES = 4
+# An answered question's missing word is noted when it carries this much of the question's
+# meaning (1 - the cosine of the question with and without it); wording only, no decision.
+NOTE_WEIGHT = 0.1
 MAX_QUOTE_CHARS = 400
 MAX_QUOTE_SENTENCES = 2  # neighbouring sentences joined into one quote, at most
-MIN_WORDS = 5
 # Questions whose answer must hold a certain kind of word (text.cue_score): where, how long.
 ANSWER_TYPES = ("place", "duration")
 
 REFUSAL = "The articles don't cover this, so I can't answer it from them."
+KIND_WORDS = {"number": "a figure", "date": "a date", "author": "an author"}
+# The rules below that change an answer, each switchable so the held-out report can show its
+# effect (`python -m assistant eval --without RULE`); answerability's signals count too.
+RULES = frozenset({"type_lead", *answerability.FEATURES})
 
 SAFETY_NOTE = (
     "**Assistant's note (not from the articles):** what you describe can be a sign of "
@@ -97,60 +97,6 @@ def escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def missing_rare(evidence: Evidence) -> list[str]:
-    """Rare words of the question that the corpus never uses."""
-    return [w for w in evidence.missing if is_rare(w, RARE_RANK)]
-
-
-# A question about what something does for cramps, or whether to take or use it.
-_REMEDY_Q = re.compile(
-    r"\b(help(s|ful)?|reliev\w*|relief|prevent\w*|stop\w*|treat\w*|cure\w*|eas(e|es|ing)|"
-    r"safe|work(s|ing)?|good for|take|taking|dose|dosage|use|using|buy|recommend\w*)\b",
-    re.I,
-)
-
-
-def asks_about_the_unmentioned(evidence: Evidence) -> list[str]:
-    """Rare words of a remedy question ("Does magnesium help …?", "Is ibuprofen safe …?")
-    that neither the articles nor any word like them use: the articles cannot say what a thing
-    they never name does, however well the rest of the question matches."""
-    if not _REMEDY_Q.search(evidence.query):
-        return []
-    return [w for w in missing_rare(evidence) if w in evidence.unrelated]
-
-
-def answers_question(evidence: Evidence) -> bool:
-    best = best_similarity(evidence)
-    if asks_about_the_unmentioned(evidence):
-        return False
-    if missing_rare(evidence):
-        return best >= MIN_SIMILARITY_WITH_MISSING
-    return best >= MIN_SIMILARITY
-
-
-def best_similarity(evidence: Evidence) -> float:
-    quotable = [s.similarity for s in evidence.sentences if _quotable(s.sentence)]
-    return max(quotable, default=-1.0)
-
-
-# Sign-posting that says what an article will do rather than what is true.
-_META = re.compile(
-    r"^(in this (article|post|guide)|this (article|post)|we('ll| will) (explore|discuss|delve|"
-    r"look|examine|cover)|let'?s|read on|in conclusion)\b",
-    re.I,
-)
-
-
-def _quotable(sentence: Passage) -> bool:
-    """Sentences that state something: not lead-ins ("These include:"), not short or
-    rhetorical questions, not sign-posting ("In this article, we'll ...")."""
-    text = sentence.text.rstrip()
-    n = len(text.split())
-    if n < MIN_WORDS or text.endswith(":") or _META.match(text.replace("’", "'")):
-        return False
-    return not (text.endswith("?") and n < 12)
-
-
 @dataclass
 class _Quote:
     passage_id: str
@@ -170,55 +116,31 @@ class _Quote:
         return self.parts[0].source
 
 
-# "Does stretching help …?", "Can a warm bath relieve …?": what the question asks about.
-_SUBJECT_Q = re.compile(
-    r"^\s*(?:does|do|can|could|will|would|is|are|should)\s+(.+?)\s+"
-    r"(?:help\w*|reliev\w*|prevent\w*|stop\w*|eas(?:e|es|ing)|work\w*|cure\w*|treat\w*|"
-    r"reduc\w*|improv\w*|good for|useful|get rid)\b",
-    re.I,
-)
-
-
-def subject(question: str) -> set[str]:
-    """The content stems of what a yes/no remedy question asks about, or none."""
-    m = _SUBJECT_Q.match(question)
-    return set(content_stems(m.group(1))) if m else set()
-
-
-def _names(sentence: Passage) -> set[str]:
-    """The content stems a sentence speaks of: its own, its section heading's, its title's."""
-    return set(content_stems(f"{sentence.title} {sentence.heading} {sentence.text}"))
-
-
-def _lead(evidence: Evidence, ranked: list[ScoredSentence]) -> list[ScoredSentence]:
-    """The ranked sentences, with the one that has what the question asks for moved first
-    when it scores at least `MIN_SHARE` of the best: for a yes/no question about a thing, a
-    sentence that names it (or whose article or section does); for a where or how-long
-    question, one that names a body part or a length of time (classic QA's answer type)."""
-    about = subject(evidence.query)
-    if not ranked or not (about or evidence.intent in ANSWER_TYPES):
+def _lead(
+    evidence: Evidence, ranked: list[ScoredSentence], rules: frozenset[str]
+) -> list[ScoredSentence]:
+    """The ranked sentences, with the first that has the kind of answer asked for moved first
+    when it scores at least `MIN_SHARE` of the best: for a where or how-long question, one
+    that names a body part or a length of time (classic QA's answer type)."""
+    if not ranked or "type_lead" not in rules or evidence.intent not in ANSWER_TYPES:
         return ranked
-
-    def fits(s: ScoredSentence) -> bool:
-        if about:
-            return about <= _names(s.sentence)
-        return cue_score(s.sentence.text, evidence.intent) > 0
-
-    if fits(ranked[0]):
+    if cue_score(ranked[0].sentence.text, evidence.intent) > 0:
         return ranked
     for s in ranked:
         if s.score < ranked[0].score * MIN_SHARE:
             break
-        if fits(s) and not s.sentence.text.rstrip().endswith("?"):
+        if cue_score(
+            s.sentence.text, evidence.intent
+        ) > 0 and not s.sentence.text.rstrip().endswith("?"):
             return [s, *(r for r in ranked if r is not s)]
     return ranked
 
 
-def _select(evidence: Evidence) -> list[_Quote]:
+def _select(evidence: Evidence, rules: frozenset[str]) -> list[_Quote]:
     by_passage: dict[str, list[Passage]] = {}
     for s in sorted(evidence.sentences, key=lambda s: s.sentence.start):
         by_passage.setdefault(s.passage_id, []).append(s.sentence)
-    ranked = _lead(evidence, [s for s in evidence.sentences if _quotable(s.sentence)])
+    ranked = _lead(evidence, [s for s in evidence.sentences if quotable(s.sentence)], rules)
     if not ranked:
         return []
     best = ranked[0].score
@@ -247,19 +169,8 @@ def _select(evidence: Evidence) -> list[_Quote]:
     for s in ranked:
         if len(chosen) >= MAX_QUOTES or s.score < best * MIN_SHARE:
             break
-        if s.similarity < QUOTE_MIN_SIMILARITY:
-            continue  # every quote, not only the best, must be about the question
         if not any(q.start <= s.sentence.start and s.sentence.end <= q.end for q in chosen):
             take(s)
-    sources = {q.source for q in chosen}
-    for s in ranked:  # the best sentence of each other article, when nearly as good
-        if s.sentence.source in sources or s.score < best * OTHER_ARTICLE_SHARE:
-            continue
-        if s.similarity >= QUOTE_MIN_SIMILARITY:
-            if len(chosen) >= MAX_QUOTES:
-                chosen.pop()  # the weakest quote makes room for the other article
-            take(s)
-            sources.add(s.sentence.source)
     return chosen
 
 
@@ -273,14 +184,28 @@ def _adjacent(siblings: list[Passage], quote: _Quote, sentence: Passage) -> bool
     return k in (lo - 1, hi + 1)
 
 
-def compose(question: str, searched_for: str, evidence: Evidence | None) -> Answer:
+def compose(
+    question: str,
+    searched_for: str,
+    evidence: Evidence | None,
+    weights: Weights,
+    rules: frozenset[str] = RULES,
+) -> Answer:
     """The answer for one question from its evidence (refusing when it does not answer)."""
     note = SAFETY_NOTE if has_warning_signs(question) else ""
-    quotes = _select(evidence) if evidence and answers_question(evidence) else []
+    verdict = None
+    if evidence is not None:
+        verdict = answerability.judge(
+            evidence,
+            weights.answer,
+            weights.answer_threshold,
+            rules & frozenset(answerability.FEATURES),
+        )
+    quotes = _select(evidence, rules) if evidence and verdict and verdict.answers else []
     if not quotes:
-        text = REFUSAL + (f"\n\n{note}" if note else "")
+        text = refusal(verdict, evidence) + (f"\n\n{note}" if note else "")
         return Answer(question, text, True, searched_for, (), note=note)
-    absent = missing_rare(evidence)
+    absent = _weighty(evidence, verdict.missing) if verdict else ()
     if absent:  # answered, but part of the question is not in the articles: say so
         words = ", ".join(f"*{escape(w)}*" for w in absent)
         lacking = f"**Assistant's note:** the articles don't mention {words}."
@@ -294,6 +219,33 @@ def compose(question: str, searched_for: str, evidence: Evidence | None) -> Answ
         )
     body = _markdown(citations, note)
     return Answer(question, body, False, searched_for, tuple(citations), note=note)
+
+
+def _weighty(evidence: Evidence, words: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of `words` that carry at least `NOTE_WEIGHT` of the question's meaning: worth a
+    note when the question is answered anyway ("kids", not "exactly")."""
+    weight = dict(zip(evidence.missing, evidence.weight, strict=True))
+    return tuple(w for w in words if weight.get(w, 0.0) >= NOTE_WEIGHT)
+
+
+def refusal(verdict: Verdict | None, evidence: Evidence | None) -> str:
+    """What to say instead of an answer: what the articles lack when that can be named (a word
+    of the question they never use, or the kind of answer asked for), and then which article
+    comes closest, by title, never by quote."""
+    if verdict is None or evidence is None:
+        return REFUSAL
+    if verdict.missing:
+        names = ", ".join(f"*{escape(w)}*" for w in verdict.missing[:3])
+        text = f"The articles don't mention {names}, so I can't answer this from them."
+    elif verdict.kind:
+        text = f"The articles don't give {KIND_WORDS[verdict.kind]} for this, so I can't answer it."
+    else:
+        return REFUSAL
+    best = [s for s in evidence.sentences if quotable(s.sentence)][:2]
+    titles = dict.fromkeys(f"*{escape(s.sentence.title)}*" for s in best if s.sentence.title)
+    if titles and verdict.features.get("cover", 0.0) > 0:
+        text += f" The nearest they come is {' and '.join(titles)}, on other parts of the topic."
+    return text
 
 
 def _span_text(q: _Quote, evidence: Evidence) -> str:

@@ -18,19 +18,27 @@ from assistant import grounding
 from assistant.answer import Answer, compose, escape
 from assistant.embedding import Embedder
 from assistant.errors import QuestionError, WriterError
-from assistant.query import tidy, understand
+from assistant.query import lay_terms, tidy, understand
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
 from assistant.store import Store
+from assistant.weights import Weights
+from assistant.weights import load as load_weights
 from assistant.writer import Writer, make
 
 
 class Assistant:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        weights: Weights | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
         self.settings = settings
+        self.weights = weights or load_weights()
         self.store = Store(settings)
-        self.embedder = Embedder(settings.batch_size, settings.backend)
-        self.retriever = Retriever(self.store, self.embedder)
+        self.embedder = embedder or Embedder(settings.batch_size, settings.backend)
+        self.retriever = Retriever(self.store, self.embedder, self.weights)
         self.writer: Writer | None
         self.writer, self.writer_error = make(settings)
 
@@ -75,13 +83,19 @@ class Assistant:
         t0 = time.perf_counter()
         text = self.check(question)
         lexical = self.retriever.lexical()
-        query = understand(text, [h for h in history if isinstance(h, str)], lexical.vocabulary)
+        query = understand(
+            text,
+            [h for h in history if isinstance(h, str)],
+            lexical.vocabulary,
+            lay_terms(self.settings.corpus_dir),
+        )
         if not any(c.isalnum() for c in query.searched_for):
             evidence = None
         else:
             evidence = self.retriever.search(query)
         t1 = time.perf_counter()
-        answer = compose(text, query.searched_for, evidence)
+        searched = evidence.query if evidence is not None else query.searched_for
+        answer = compose(text, searched, evidence, self.weights)
         t2 = time.perf_counter()
         timings = {
             "retrieve": round((t1 - t0) * 1000, 2),

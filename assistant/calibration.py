@@ -1,194 +1,307 @@
-"""Calibration: fit the sentence-scoring weights and check the refusal threshold on the
-labelled questions (tests/eval/questions.jsonl), so neither is guessed.
+"""Calibration and held-out evaluation: fit every weight and threshold of the answering engine
+on labelled questions, and measure it only on questions it was not fitted on.
 
-Does: for every answerable question, label each quotable candidate sentence 1 when it holds
-one of the question's expected phrases, else 0, and fit a logistic regression (numpy, L2) on
-the sentences' features (retrieval.FEATURES; those in `FIXED` keep a set weight). It reports
-how each half of the set scores when fitted on the other half, over several random splits, so
-overfitting shows and settings (L2, the fixed weights) can be compared. For refusals it lists
-every question's best sentence similarity, answerable and not, and the gap between them.
-Does not: change any file. The printed weights are copied into retrieval.WEIGHTS by hand, so
-every change to them is a reviewed commit.
+Does: answer each labelled question's retrieval once (`collect`: the evidence does not depend
+on the weights), then for each fold fit the sentence scorer (a logistic regression on
+scoring.FEATURES, labels: the sentence holds an expected phrase) and the answer/refuse
+decision (a logistic regression on answerability.FEATURES, labels: the question is
+answerable; its threshold is the one with the fewest errors on the training questions), and
+compose the held-out questions' answers with them. Two kinds of folds:
+- by family within a corpus (`FOLDS`-fold; a family is one fact asked several ways, so its
+  paraphrases never sit on both sides), training on the other folds and every other corpus;
+- leave one corpus out: fit on the other corpora, score on this one.
+`fit_all` fits on everything for weights.json. `--without RULE` (eval) switches a rule off,
+refits, and reports, so every rule shows its held-out effect.
+Does not: write any file (devcli.py writes weights.json) or tune on the held-out questions.
 """
 
 from __future__ import annotations
 
+import json
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from assistant import grounding, retrieval
-from assistant.answer import _quotable, asks_about_the_unmentioned, best_similarity, missing_rare
-from assistant.api import Assistant
+from assistant import answerability, grounding, scoring
+from assistant.answer import RULES, Answer, compose
+from assistant.answerability import quotable
 from assistant.embedding import Embedder
-from assistant.query import understand
+from assistant.query import Query, lay_terms, understand
+from assistant.retrieval import Evidence, rescore
+from assistant.settings import Settings
+from assistant.weights import Weights
 
-L2 = 0.03  # chosen by the half/half check: the best held-out hit@1 and hit@3
-# Weights set rather than fitted, chosen by the same check (README "Evaluation"). The focus
-# similarity moves with the plain one; fitted, its weight is shared with it and stays small,
-# while held-out questions are answered best when it leads.
-FIXED = {"focus": 2.0}
-SPLITS = 8  # random half/half splits in the held-out check
-GROUNDING_L2 = 0.001  # chosen the same way: the best held-out accuracy (0.898 and 0.967)
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = ROOT / "tests" / "corpora"  # one folder per corpus: questions.jsonl (+ corpus/)
+FOLDS = 5
+SENTENCE_C = 1.0  # inverse L2 strength of the two regressions (sklearn's C)
+ANSWER_C = 1.0
+GROUNDING_L2 = 0.001  # chosen by the half/half check: the best held-out accuracy
+QUERY_RULES = frozenset({"lay_terms", "follow_ups", "spelling", "expand"})
 
 
-def sentence_rows(
-    assistant: Assistant, questions: list[dict[str, Any]]
-) -> list[tuple[str, tuple[float, ...], float]]:
-    """(question id, features, label) for every quotable candidate of answerable questions."""
-    vocabulary = assistant.retriever.lexical().vocabulary
-    rows = []
-    for q in questions:
-        if q["kind"] != "in":
+@dataclass(frozen=True)
+class Case:
+    """One labelled question, with the query and evidence the engine found for it."""
+
+    corpus: str
+    row: dict[str, Any]
+    query: Query
+    evidence: Evidence | None
+
+    @property
+    def answerable(self) -> bool:
+        return self.row["kind"] == "in"
+
+
+def load_rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def corpora(root: Path = CORPORA) -> list[tuple[str, Path, Path]]:
+    """(name, corpus folder, questions file) for every labelled corpus: "seeds" is the
+    project's own corpus/ folder, the others bring theirs."""
+    out = []
+    for folder in sorted(p for p in root.iterdir() if (p / "questions.jsonl").is_file()):
+        docs = ROOT / "corpus" if folder.name == "seeds" else folder / "corpus"
+        out.append((folder.name, docs, folder / "questions.jsonl"))
+    return out
+
+
+def collect(
+    base: Settings,
+    weights: Weights,
+    cache: Path,
+    only: Sequence[str] = (),
+    query_rules: frozenset[str] = QUERY_RULES,
+    log: Callable[[str], None] = lambda _: None,
+    embedder: Embedder | None = None,
+) -> list[Case]:
+    """Ingest each labelled corpus into its own index under `cache` (incremental) and find
+    the evidence for each of its questions."""
+    from assistant.api import Assistant
+    from assistant.indexing import ingest
+
+    cases = []
+    embedder = embedder or Embedder(base.batch_size, base.backend)
+    for name, docs, questions in corpora():
+        if only and name not in only:
             continue
-        evidence = assistant.retriever.search(understand(q["q"], q.get("history", []), vocabulary))
-        for s in evidence.sentences:
-            if _quotable(s.sentence):
-                label = float(any(e in s.sentence.text for e in q["expect"]))
-                rows.append((q["id"], s.features, label))
+        settings = base.with_(corpus_dir=docs, db_dir=cache / name, chroma_url=None, llm=None)
+        report = ingest(settings, embedder=embedder)
+        log(f"{name}: {report.documents} documents, {report.passages} passages")
+        assistant = Assistant(settings, weights, embedder=embedder)
+        assistant.retriever.expand = "expand" in query_rules
+        vocabulary = assistant.retriever.lexical().vocabulary
+        for row in load_rows(questions):
+            history = row.get("history", []) if "follow_ups" in query_rules else []
+            query = understand(
+                row["q"],
+                history,
+                vocabulary,
+                glossary=lay_terms(docs) if "lay_terms" in query_rules else (),
+                spelling="spelling" in query_rules,
+            )
+            has_text = any(c.isalnum() for c in query.searched_for)
+            evidence = assistant.retriever.search(query) if has_text else None
+            cases.append(Case(name, row, query, evidence))
+    return cases
+
+
+# --- fitting --------------------------------------------------------------------------------
+
+
+def _logistic_fit(x: Any, y: Any, c: float, names: Sequence[str], balanced: bool) -> dict:
+    """A logistic regression on the raw features (standardising them held out worse), as a
+    weight per feature and "bias"."""
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(y.tolist())) < 2:
+        return {n: 0.0 for n in names} | {"bias": 0.0}
+    model = LogisticRegression(C=c, class_weight="balanced" if balanced else None, max_iter=3000)
+    model.fit(x, y)
+    weights = {n: round(float(w), 4) for n, w in zip(names, model.coef_[0], strict=True)}
+    return weights | {"bias": round(float(model.intercept_[0]), 4)}
+
+
+def fit_sentences(cases: Iterable[Case], c: float = SENTENCE_C) -> dict[str, float]:
+    """The sentence scorer: every quotable candidate of an answerable question, labelled 1
+    when it holds one of the question's expected phrases."""
+    import numpy as np
+
+    x, y = [], []
+    for case in cases:
+        if not case.answerable or case.evidence is None:
+            continue
+        for s in case.evidence.sentences:
+            if quotable(s.sentence):
+                x.append(s.features)
+                y.append(float(any(e in s.sentence.text for e in case.row["expect"])))
+    return _logistic_fit(np.array(x), np.array(y), c, scoring.FEATURES, balanced=False)
+
+
+def _answer_features(case: Case, weights: Weights, use: frozenset[str]) -> list[float]:
+    if case.evidence is None:
+        return [0.0] * len(answerability.FEATURES)
+    f, _ = answerability.features(rescore(case.evidence, weights))
+    return [f[k] if k in use else 0.0 for k in answerability.FEATURES]
+
+
+def fit_answer(
+    cases: Sequence[Case], weights: Weights, use: frozenset[str], c: float = ANSWER_C
+) -> tuple[dict[str, float], float]:
+    """The answer/refuse regression (classes balanced) and its threshold: the probability cut
+    with the fewest wrong decisions on these (training) questions, errors on either side
+    counted as a share of their class."""
+    import numpy as np
+
+    from assistant.weights import logistic
+
+    x = np.array([_answer_features(k, weights, use) for k in cases])
+    y = np.array([float(k.answerable) for k in cases])
+    w = _logistic_fit(x, y, c, answerability.FEATURES, balanced=True)
+    p = np.array([logistic(dict(zip(answerability.FEATURES, row, strict=True)), w) for row in x])
+    n_in, n_out = max(1, int(y.sum())), max(1, int((1 - y).sum()))
+
+    def cost(t: float) -> float:
+        return float(((p < t) & (y == 1)).sum() / n_in + ((p >= t) & (y == 0)).sum() / n_out)
+
+    cuts = sorted(set(np.round(p, 3).tolist()) | {0.5})
+    best = min(cuts, key=lambda t: (cost(t), abs(t - 0.5)))
+    return w, round(float(best), 3)
+
+
+def fit_all(cases: Sequence[Case], base: Weights, use: frozenset[str] = RULES) -> Weights:
+    """Both regressions fitted on `cases` (the grounding weights are kept from `base`)."""
+    weights = base.with_(sentence=fit_sentences(cases))
+    answer, threshold = fit_answer(cases, weights, use)
+    return weights.with_(answer=answer, answer_threshold=threshold)
+
+
+# --- held-out evaluation --------------------------------------------------------------------
+
+
+def answer_case(case: Case, weights: Weights, rules: frozenset[str] = RULES) -> Answer:
+    evidence = rescore(case.evidence, weights) if case.evidence is not None else None
+    return compose(case.row["q"], case.query.searched_for, evidence, weights, rules)
+
+
+def hit(case: Case, answer: Answer, k: int) -> bool:
+    quotes = [c.quote for c in answer.citations[:k]]
+    return any(e in q for q in quotes for e in case.row.get("expect", []))
+
+
+def metrics(pairs: Sequence[tuple[Case, Answer]]) -> dict[str, Any]:
+    ins = [(c, a) for c, a in pairs if c.answerable]
+    outs = [(c, a) for c, a in pairs if not c.answerable]
+    follow = [(c, a) for c, a in ins if c.row.get("history")]
+    lengths = [len(q.quote) for _, a in ins for q in a.citations[:3]]
+    n = max(1, len(ins))
+    return {
+        "questions": len(pairs),
+        "hit@1": round(sum(hit(c, a, 1) for c, a in ins) / n, 3),
+        "hit@3": round(sum(hit(c, a, 3) for c, a in ins) / n, 3),
+        "answerable_refused": sum(a.refused for _, a in ins),
+        "answerable": len(ins),
+        "unanswerable_answered": sum(not a.refused or bool(a.citations) for _, a in outs),
+        "unanswerable": len(outs),
+        "follow_ups_hit@3": round(sum(hit(c, a, 3) for c, a in follow) / max(1, len(follow)), 3),
+        "follow_ups": len(follow),
+        "mean_quote_chars": round(sum(lengths) / max(1, len(lengths))),
+    }
+
+
+def _folds(cases: Sequence[Case], k: int, seed: int = 0) -> list[set[str]]:
+    """The families of `cases` dealt into `k` folds (shuffled with a fixed seed)."""
+    families = sorted({c.row["family"] for c in cases})
+    random.Random(seed).shuffle(families)
+    return [set(families[i::k]) for i in range(k)]
+
+
+def cross_validate(
+    cases: Sequence[Case], base: Weights, rules: frozenset[str] = RULES, k: int = FOLDS
+) -> dict[str, Any]:
+    """Per corpus: the metrics of each family fold (fitted on the other folds and the other
+    corpora) and of leaving the corpus out (fitted on the other corpora only), plus every
+    held-out answer for reading."""
+    report: dict[str, Any] = {}
+    names = sorted({c.corpus for c in cases})
+    for name in names:
+        own = [c for c in cases if c.corpus == name]
+        others = [c for c in cases if c.corpus != name]
+        folds, answers = [], []
+        for fold in _folds(own, k):
+            train = others + [c for c in own if c.row["family"] not in fold]
+            weights = fit_all(train, base, rules)
+            pairs = [(c, answer_case(c, weights, rules)) for c in own if c.row["family"] in fold]
+            folds.append(metrics(pairs))
+            answers += pairs
+        entry: dict[str, Any] = {"folds": folds, "pooled": metrics(answers), "answers": answers}
+        if others:
+            weights = fit_all(others, base, rules)
+            entry["corpus_out"] = metrics([(c, answer_case(c, weights, rules)) for c in own])
+        report[name] = entry
+    return report
+
+
+def summary(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per corpus and way of holding out: mean and worst fold, and the pooled counts."""
+    rows = []
+    for name, entry in report.items():
+        folds = entry["folds"]
+        row = {"corpus": name, "held_out": f"{len(folds)} family folds"}
+        for key in ("hit@1", "hit@3", "follow_ups_hit@3"):
+            values = [f[key] for f in folds if key != "follow_ups_hit@3" or f["follow_ups"]]
+            row[key] = round(sum(values) / max(1, len(values)), 3)
+            row[f"{key} worst"] = min(values, default=0.0)
+        pooled = entry["pooled"]
+        for key in ("answerable_refused", "answerable", "unanswerable_answered", "unanswerable"):
+            row[key] = pooled[key]
+        row["mean_quote_chars"] = pooled["mean_quote_chars"]
+        rows.append(row)
+        if "corpus_out" in entry:
+            m = entry["corpus_out"]
+            rows.append(
+                {
+                    "corpus": name,
+                    "held_out": "corpus left out",
+                    "hit@1": m["hit@1"],
+                    "hit@3": m["hit@3"],
+                    "follow_ups_hit@3": m["follow_ups_hit@3"],
+                    **{
+                        k: m[k]
+                        for k in (
+                            "answerable_refused",
+                            "answerable",
+                            "unanswerable_answered",
+                            "unanswerable",
+                            "mean_quote_chars",
+                        )
+                    },
+                }
+            )
     return rows
 
 
 def fit(
-    rows: list[tuple[str, tuple[float, ...], float]],
-    l2: float = L2,
-    names: Sequence[str] = retrieval.FEATURES,
-    fixed: dict[str, float] | None = None,
+    rows: list[tuple[str, tuple[float, ...], float]], l2: float, names: Sequence[str]
 ) -> dict[str, float]:
-    """Logistic regression by gradient descent; returns a weight per feature and "bias".
-    Features in `fixed` keep the weight given there and are not fitted."""
+    """Logistic regression by gradient descent (the grounding check's, as it was fitted);
+    returns a weight per feature and "bias"."""
     import numpy as np
 
-    fixed = fixed or {}
-    free = [i for i, n in enumerate(names) if n not in fixed]
     x = np.array([r[1] for r in rows], dtype=float)
     y = np.array([r[2] for r in rows], dtype=float)
-    offset = x @ np.array([fixed.get(n, 0.0) for n in names])
-    x1 = np.hstack([x[:, free], np.ones((len(x), 1))])
+    x1 = np.hstack([x, np.ones((len(x), 1))])
     w = np.zeros(x1.shape[1])
     for _ in range(4000):
-        p = 1.0 / (1.0 + np.exp(-(x1 @ w + offset)))
+        p = 1.0 / (1.0 + np.exp(-(x1 @ w)))
         grad = x1.T @ (p - y) / len(y) + l2 * np.r_[w[:-1], 0.0]
         w -= 0.5 * grad
-    weights = {names[i]: float(v) for i, v in zip(free, w[:-1], strict=True)}
-    weights.update((n, float(fixed[n])) for n in names if n in fixed)
-    return {k: round(weights[k], 3) for k in names} | {"bias": round(float(w[-1]), 3)}
-
-
-def similarities(
-    assistant: Assistant, questions: list[dict[str, Any]]
-) -> list[tuple[float, str, str, list[str], bool]]:
-    """(best quotable sentence similarity, kind, question, rare words the corpus lacks, whether
-    it is refused whatever its similarity: a remedy question about a thing the articles never
-    name) for every question, lowest similarity first."""
-    vocabulary = assistant.retriever.lexical().vocabulary
-    out = []
-    for q in questions:
-        evidence = assistant.retriever.search(understand(q["q"], q.get("history", []), vocabulary))
-        ruled = bool(asks_about_the_unmentioned(evidence))
-        out.append((best_similarity(evidence), q["kind"], q["q"], missing_rare(evidence), ruled))
-    return sorted(out)
-
-
-def threshold(answerable: list[float], unanswerable: list[float]) -> float:
-    """The cut that misclassifies the fewest labelled questions (refuse below it); among
-    equally good cuts, the middle of the widest gap."""
-    values = sorted(set(answerable) | set(unanswerable))
-    if not values:
-        return 0.5
-    cuts = [values[0] - 0.01] + [(a + b) / 2 for a, b in zip(values, values[1:], strict=False)]
-    cuts.append(values[-1] + 0.01)
-
-    def errors(t: float) -> int:
-        return sum(s < t for s in answerable) + sum(s >= t for s in unanswerable)
-
-    def gap(t: float) -> float:
-        return min((abs(v - t) for v in values), default=0.0)
-
-    return round(min(cuts, key=lambda t: (errors(t), -gap(t))), 3)
-
-
-def with_weights(
-    assistant: Assistant, weights: dict[str, float], questions: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """Metrics on `questions` scored with other sentence-scoring weights; the weights in use
-    are restored afterwards."""
-    from assistant import evaluation
-
-    saved = dict(retrieval.WEIGHTS)
-    try:
-        retrieval.WEIGHTS.update(weights)
-        return evaluation.metrics(evaluation.run(assistant, questions))
-    finally:
-        retrieval.WEIGHTS.clear()
-        retrieval.WEIGHTS.update(saved)
-
-
-def held_out(
-    assistant: Assistant,
-    questions: list[dict[str, Any]],
-    rows: list[tuple[str, tuple[float, ...], float]],
-    l2: float = L2,
-    fixed: dict[str, float] | None = None,
-    splits: int = SPLITS,
-) -> list[dict[str, float]]:
-    """hit@1 and hit@3 of each half of `splits` random half/half splits of the questions,
-    scored with weights fitted on the other half (the seeds are fixed, so runs compare);
-    `fixed` defaults to `FIXED`."""
-    fixed = FIXED if fixed is None else fixed
-    out = []
-    for seed in range(splits):
-        ids = [q["id"] for q in questions]
-        random.Random(seed).shuffle(ids)
-        for train in (set(ids[::2]), set(ids[1::2])):
-            weights = fit([r for r in rows if r[0] in train], l2, fixed=fixed)
-            rest = [q for q in questions if q["id"] not in train]
-            m = with_weights(assistant, weights, rest)
-            out.append({"hit@1": m["hit@1"], "hit@3": m["hit@3"]})
-    return out
-
-
-def report(
-    assistant: Assistant,
-    questions: list[dict[str, Any]],
-    l2: float = L2,
-    fixed: dict[str, float] | None = None,
-    splits: int = SPLITS,
-) -> dict[str, Any]:
-    """Everything `python -m assistant calibrate` prints: the held-out check, the weights
-    fitted on all questions, each question's best similarity, and the refusal cuts."""
-    from assistant.answer import MIN_SIMILARITY, MIN_SIMILARITY_WITH_MISSING
-
-    fixed = FIXED if fixed is None else fixed
-    rows = sentence_rows(assistant, questions)
-    halves = held_out(assistant, questions, rows, l2, fixed, splits)
-    sims = similarities(assistant, questions)
-    cuts = []
-    for name, rare, now in [
-        ("MIN_SIMILARITY", False, MIN_SIMILARITY),
-        ("MIN_SIMILARITY_WITH_MISSING", True, MIN_SIMILARITY_WITH_MISSING),
-    ]:
-        ins = [s for s, k, _, r, ruled in sims if k == "in" and bool(r) == rare and not ruled]
-        outs = [s for s, k, _, r, ruled in sims if k == "out" and bool(r) == rare and not ruled]
-        best = threshold(ins, outs)
-        cuts.append(
-            {
-                "name": name,
-                "now": now,
-                "highest_unanswerable": max(outs, default=0.0),
-                "lowest_answerable": min(ins, default=1.0),
-                "best": best,
-                "errors": sum(s < best for s in ins) + sum(s >= best for s in outs),
-            }
-        )
-    return {
-        "halves": halves,
-        "weights": fit(rows, l2, fixed=fixed),
-        "l2": l2,
-        "fixed": fixed,
-        "similarities": sims,
-        "cuts": cuts,
-    }
+    weights = {n: round(float(v), 3) for n, v in zip(names, w[:-1], strict=True)}
+    return weights | {"bias": round(float(w[-1]), 3)}
 
 
 def grounding_rows(

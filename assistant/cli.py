@@ -108,8 +108,8 @@ def ask_main(argv: Sequence[str]) -> int:
     batch = args.question == ["-"]
     warned: set[str] = set()
 
-    def ask(question: str):  # noqa: ANN202 - Answer is imported lazily
-        answer = assistant.ask(question, extractive=args.extractive)
+    def ask(question: str, history: Sequence[str] = ()):  # noqa: ANN202 - lazy import
+        answer = assistant.ask(question, history, extractive=args.extractive)
         if answer.writer_error and answer.writer_error not in warned:
             warned.add(answer.writer_error)  # once per distinct error, on stderr
             print(f"warning: {answer.writer_error} Answered from the quotes.", file=sys.stderr)
@@ -132,9 +132,9 @@ def ask_main(argv: Sequence[str]) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors=errors)
     for line in sys.stdin:
-        question = line.rstrip("\r\n")
+        question, history = _batch_line(line.rstrip("\r\n"))
         try:
-            out = to_json(ask(question))
+            out = to_json(ask(question, history))
         except AssistantError as e:
             out = {"question": question, "error": str(e)}
         if args.json:
@@ -142,6 +142,21 @@ def ask_main(argv: Sequence[str]) -> int:
         else:
             print(out.get("error") or out["answer"], end="\n\n", flush=True)
     return 0
+
+
+def _batch_line(line: str) -> tuple[str, list[str]]:
+    """A batch line: a JSON object {"question": str, "history": [str, ...]} is a follow-up
+    with its conversation; any other line is a question on its own."""
+    if line.lstrip().startswith("{"):
+        try:
+            data = json.loads(line)
+        except ValueError:
+            return line, []
+        if isinstance(data, dict) and isinstance(data.get("question"), str):
+            history = data.get("history") or []
+            if isinstance(history, list):
+                return data["question"], [h for h in history if isinstance(h, str)]
+    return line, []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,15 +1,15 @@
 """Developer commands: `python -m assistant eval`, `calibrate` and `export-model`.
 
-Does: score a labelled question set, fit the sentence-scoring and grounding weights (printed,
-never written), and export the packaged model to ONNX at set-up; same argument parsing and
-one-line errors as the user commands in cli.py.
-Does not: change any file but the exported model.
+Does: report held-out quality on the labelled corpora (eval), fit the weights and write
+assistant/model/weights.json (calibrate), and export the packaged model to ONNX at set-up;
+same argument parsing and one-line errors as the user commands in cli.py.
+Does not: change any file but weights.json, the exported model and the eval indexes.
 """
 
 from __future__ import annotations
 
 import json
-import math
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,43 +17,185 @@ from assistant.cli import Parser, fail, open_assistant
 from assistant.errors import AssistantError
 from assistant.settings import Settings
 
-DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.jsonl"
-DEFAULT_GROUNDING = DEFAULT_QUESTIONS.with_name("grounding.jsonl")
+DEFAULT_GROUNDING = Path(__file__).resolve().parent.parent / "tests" / "eval" / "grounding.jsonl"
+EVAL_INDEX = Path(".eval-index")  # one index per labelled corpus, kept between runs
+COLUMNS = (
+    ("corpus", "corpus", 11),
+    ("held_out", "held out", 16),
+    ("hit@1", "hit@1", 6),
+    ("hit@1 worst", "worst", 6),
+    ("hit@3", "hit@3", 6),
+    ("hit@3 worst", "worst", 6),
+    ("answerable_refused", "in refused", 10),
+    ("unanswerable_answered", "out answered", 12),
+    ("follow_ups_hit@3", "follow-ups@3", 12),
+    ("mean_quote_chars", "quote", 5),
+)
 
 
-def _assistant_and_questions(path: Path):  # noqa: ANN202 - imports kept lazy
-    """The assistant over the index, and a labelled question file, for eval and calibrate."""
+def _table(rows: list[dict]) -> str:
+    """The held-out summary as aligned text (README and docs take it as it is)."""
+    lines = ["  ".join(f"{title:<{w}}" for _, title, w in COLUMNS)]
+    for r in rows:
+        cells = []
+        for key, _, w in COLUMNS:
+            if key == "answerable_refused":
+                value = f"{r[key]}/{r['answerable']}"
+            elif key == "unanswerable_answered":
+                value = f"{r[key]}/{r['unanswerable']}"
+            else:
+                value = r.get(key, "")
+            cells.append(f"{value!s:<{w}}")
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _rules(names: str | None) -> frozenset[str]:
+    from assistant.answer import RULES
+    from assistant.calibration import QUERY_RULES
+
+    known = RULES | QUERY_RULES
+    off = {n.strip() for n in (names or "").split(",") if n.strip()}
+    unknown = off - known
+    if unknown:
+        raise AssistantError(
+            f"unknown rule {sorted(unknown)[0]!r}; rules: {', '.join(sorted(known))}."
+        )
+    return known - off
+
+
+def _held_out(rules: frozenset[str], only: Sequence[str], log: bool = True) -> tuple:
+    """The labelled cases (retrieval done once) and their cross-validated report."""
+    from assistant import calibration
+    from assistant.weights import load
+
+    settings = Settings.from_env()
+    base = load()
+    say = (lambda m: print(m, file=sys.stderr)) if log else (lambda _: None)
+    cases = calibration.collect(
+        settings, base, EVAL_INDEX, only, rules & calibration.QUERY_RULES, say
+    )
+    if not cases:
+        raise AssistantError("no labelled corpus found (tests/corpora/*/questions.jsonl).")
+    return cases, calibration.cross_validate(cases, base, rules)
+
+
+def _failures(report: dict) -> list[str]:
+    from assistant.calibration import hit
+
+    out = []
+    for name, entry in report.items():
+        for case, a in entry["answers"]:
+            row = case.row
+            tag = f"{name}/{row['id']}"
+            if not case.answerable and (not a.refused or a.citations):
+                first = a.citations[0].quote[:70] if a.citations else ""
+                out.append(f"{tag}: answered an unanswerable question: {row['q']} -> {first!r}")
+            elif case.answerable and a.refused:
+                out.append(f"{tag}: refused: {row['q']} [{case.query.searched_for}]")
+            elif case.answerable and not hit(case, a, 1):
+                first = a.citations[0].quote[:70] if a.citations else ""
+                miss = "miss@3" if not hit(case, a, 3) else "miss@1"
+                out.append(f"{tag}: {miss}: {row['q']} -> {first!r}")
+    return out
+
+
+def eval_main(argv: Sequence[str]) -> int:
+    parser = Parser(
+        prog="python -m assistant eval",
+        description="Held-out quality on the labelled corpora (tests/corpora), or the shipped "
+        "weights on one question file (--questions).",
+    )
+    parser.add_argument("--questions", type=Path, help="score this file on the current index")
+    parser.add_argument("--corpus", action="append", default=[], help="only this corpus")
+    parser.add_argument("--without", help="switch rules off, comma-separated (refits)")
+    parser.add_argument("--ablate", action="store_true", help="each rule off in turn")
+    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    parser.add_argument("--failures", action="store_true", help="list the questions that missed")
+    args = parser.parse_args(argv)
+    try:
+        if args.questions is not None:
+            return _eval_file(args.questions, args.json, args.failures)
+        rules = _rules(args.without)
+        from assistant import calibration
+
+        cases, report = _held_out(rules, args.corpus)
+        rows = calibration.summary(report)
+        if args.json:
+            print(json.dumps(rows))
+        else:
+            print(_table(rows))
+        if args.failures:
+            for line in _failures(report):
+                print(line)
+        if args.ablate:
+            _ablate(cases, rules)
+    except AssistantError as e:
+        return fail(str(e))
+    return 0
+
+
+def _overall(rows: list[dict]) -> dict[str, float]:
+    """One line for a whole report: hit@1, hit@3 and follow-ups@3 averaged over every held-out
+    row (family folds and corpus left out, every corpus), and the family folds' refusal
+    errors added up."""
+    folds = [r for r in rows if r["held_out"] != "corpus left out"]
+    return {
+        "hit@1": round(sum(r["hit@1"] for r in rows) / len(rows), 3),
+        "hit@3": round(sum(r["hit@3"] for r in rows) / len(rows), 3),
+        "in refused": sum(r["answerable_refused"] for r in folds),
+        "out answered": sum(r["unanswerable_answered"] for r in folds),
+        "follow-ups@3": round(sum(r["follow_ups_hit@3"] for r in rows) / len(rows), 3),
+    }
+
+
+def _ablate(cases: list, rules: frozenset[str]) -> None:
+    """Each rule off in turn, refitted and held out: the with/without table."""
+    from assistant import calibration
+    from assistant.weights import load
+
+    base = load()
+    header = ("rule switched off", "hit@1", "hit@3", "in refused", "out answered", "follow-ups@3")
+    print("\n" + "  ".join(f"{h:<18}" if i == 0 else f"{h:<12}" for i, h in enumerate(header)))
+
+    def line(name: str, report: dict) -> None:
+        o = _overall(calibration.summary(report))
+        print(f"{name:<18}  " + "  ".join(f"{v!s:<12}" for v in o.values()))
+
+    line("(none)", calibration.cross_validate(cases, base, rules))
+    for rule in sorted(rules):
+        if rule in calibration.QUERY_RULES:
+            part = calibration.collect(
+                Settings.from_env(),
+                base,
+                EVAL_INDEX,
+                (),
+                (rules - {rule}) & calibration.QUERY_RULES,
+            )
+            report = calibration.cross_validate(part, base, rules - {rule})
+        else:
+            report = calibration.cross_validate(cases, base, rules - {rule})
+        line(rule, report)
+
+
+def _eval_file(path: Path, as_json: bool, failures: bool) -> int:
     from assistant import evaluation
 
     assistant = open_assistant(Settings.from_env())
     try:
-        return assistant, evaluation.load_questions(path)
+        rows = evaluation.load_questions(path)
     except (OSError, ValueError) as e:
         raise AssistantError(f"cannot read {path}: {e}") from None
-
-
-def eval_main(argv: Sequence[str]) -> int:
-    parser = Parser(prog="python -m assistant eval", description="Score a labelled question set.")
-    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
-    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    parser.add_argument("--failures", action="store_true", help="list the questions that missed")
-    args = parser.parse_args(argv)
-    from assistant import evaluation
-
-    try:
-        assistant, rows = _assistant_and_questions(args.questions)
-    except AssistantError as e:
-        return fail(str(e))
     assistant.warm()
     results = evaluation.run(assistant, rows)
     m = evaluation.metrics(results)
-    if args.json:
+    if as_json:
         print(json.dumps(m))
     else:
         width = max(len(k) for k in m)
         for key, value in m.items():
             print(f"{key:<{width}}  {value}")
-    if args.failures:
+    if failures:
         for line in evaluation.failures(results):
             print(line)
     return 0
@@ -62,6 +204,7 @@ def eval_main(argv: Sequence[str]) -> int:
 def _calibrate_grounding(path: Path, l2: float) -> int:
     from assistant import calibration, evaluation
     from assistant.embedding import Embedder
+    from assistant.weights import load, save
 
     try:
         pairs = evaluation.load_questions(path)
@@ -71,28 +214,29 @@ def _calibrate_grounding(path: Path, l2: float) -> int:
     r = calibration.grounding_report(Embedder(settings.batch_size, settings.backend), pairs, l2)
     print(f"{r['pairs']} labelled pairs; accuracy on each half when fitted on the other: ", end="")
     print(" and ".join(str(h) for h in r["halves"]))
-    print(f"weights fitted on all pairs, l2={l2} (copy into grounding.WEIGHTS):")
+    print(f"weights fitted on all pairs, l2={l2} (written to weights.json):")
     print(json.dumps(r["weights"], indent=4))
     print(f"\n{len(r['wrong'])} pairs judged wrongly with these weights:")
     for sentence, supported in r["wrong"]:
         print(f"  {'supported' if supported else 'unsupported':11}  {sentence}")
+    current = load()
+    about = json.loads(_weights_path().read_text("utf-8")).get("about", {})
+    about["grounding"] = {"pairs": r["pairs"], "l2": l2, "held_out_halves": r["halves"]}
+    save(current.with_(grounding=r["weights"]), about)
     return 0
+
+
+def _weights_path() -> Path:
+    from assistant.weights import PATH
+
+    return PATH
 
 
 def calibrate_main(argv: Sequence[str]) -> int:
     parser = Parser(
         prog="python -m assistant calibrate",
-        description="Fit sentence-scoring weights and show the refusal threshold's margins.",
-    )
-    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
-    parser.add_argument("--l2", type=float, default=None, help="regularisation strength")
-    parser.add_argument(
-        "--focus",
-        default=None,
-        help="the focus feature's set weight, or 'fit' to fit it like the others",
-    )
-    parser.add_argument(
-        "--splits", type=int, default=None, help="random half/half splits in the held-out check"
+        description="Fit the sentence scorer and the answer/refuse decision on every labelled "
+        "corpus and write them, with their held-out figures, to assistant/model/weights.json.",
     )
     parser.add_argument(
         "--grounding",
@@ -101,56 +245,43 @@ def calibrate_main(argv: Sequence[str]) -> int:
         const=DEFAULT_GROUNDING,
         help="fit the grounding check instead, on labelled (sentence, quote) pairs",
     )
+    parser.add_argument("--l2", type=float, default=None, help="grounding regularisation")
     args = parser.parse_args(argv)
     from assistant import calibration
 
     if args.grounding is not None:
         l2 = calibration.GROUNDING_L2 if args.l2 is None else args.l2
         return _calibrate_grounding(args.grounding, l2)
-
-    fixed = dict(calibration.FIXED)
-    if args.focus == "fit":
-        fixed.pop("focus", None)
-    elif args.focus is not None:
-        try:
-            fixed["focus"] = float(args.focus)
-        except ValueError:
-            fixed["focus"] = math.nan
-        if not math.isfinite(fixed["focus"]):
-            return fail(f"--focus takes a number or 'fit', not {args.focus!r}.", 2)
-    splits = calibration.SPLITS if args.splits is None else args.splits
-    if splits < 1:
-        return fail("--splits must be at least 1.", 2)
-    l2 = calibration.L2 if args.l2 is None else args.l2
     try:
-        assistant, questions = _assistant_and_questions(args.questions)
+        from assistant.answer import RULES
+        from assistant.weights import load, save
+
+        cases, report = _held_out(RULES | calibration.QUERY_RULES, ())
+        rows = calibration.summary(report)
+        weights = calibration.fit_all(cases, load())
+        counts = {}
+        for c in cases:
+            n = counts.setdefault(c.corpus, {"in": 0, "out": 0, "families": set()})
+            n["in" if c.answerable else "out"] += 1
+            n["families"].add(c.row["family"])
+        about = json.loads(_weights_path().read_text("utf-8")).get("about", {})
+        about.update(
+            {
+                "fitted_on": {
+                    k: {"in": v["in"], "out": v["out"], "families": len(v["families"])}
+                    for k, v in counts.items()
+                },
+                "held_out": rows,
+                "sentence_c": calibration.SENTENCE_C,
+                "answer_c": calibration.ANSWER_C,
+            }
+        )
+        about.pop("note", None)
+        save(weights, about)
     except AssistantError as e:
         return fail(str(e))
-    assistant.warm()
-    r = calibration.report(assistant, questions, l2, fixed, splits)
-    n = len(r["halves"])
-    for k in ("hit@1", "hit@3"):
-        values = [m[k] for m in r["halves"]]
-        print(
-            f"held out ({n} halves of {splits} random splits, each fitted on the other half): "
-            f"{k} mean {sum(values) / n:.3f}, lowest {min(values):.3f}, highest {max(values):.3f}"
-        )
-    print(f"set weights: {json.dumps(r['fixed'])}")
-    print(f"weights fitted on all questions, l2={r['l2']} (copy into retrieval.WEIGHTS):")
-    print(json.dumps(r["weights"], indent=4))
-    print("\nbest sentence similarity per question, and rare words the articles lack:")
-    for sim, kind, q, rare, ruled in r["similarities"]:
-        missing = f"   [missing: {', '.join(rare)}]" if rare else ""
-        print(
-            f"{sim:6.3f}  {kind:3}  {q}{missing}"
-            + ("  (refused as a remedy question)" if ruled else "")
-        )
-    for c in r["cuts"]:
-        print(
-            f"{c['name']} = {c['now']}: highest unanswerable {c['highest_unanswerable']:.3f}, "
-            f"lowest answerable {c['lowest_answerable']:.3f}; fewest errors ({c['errors']}) "
-            f"at {c['best']}"
-        )
+    print(_table(rows))
+    print(f"\nwrote {_weights_path()}")
     return 0
 
 

@@ -5,7 +5,8 @@ stands only when it cites a quote that exists and a cited quote supports it: the
 from a logistic regression on `features` (embedding similarity, and the sentence's content
 words found in the quote or its title, and not) is at least 0.5, with weights
 fitted on the labelled pairs in tests/eval/grounding.jsonl (`python -m assistant calibrate
---grounding`), and no veto applies (a number the quote lacks, a negation on one side only).
+--grounding`, which writes them to weights.json), and no veto applies (a number the quote
+lacks, a negation on one side only).
 The rest are dropped and counted. Kept citations keep their order (by relevance) and are
 renumbered 1, 2, … without gaps.
 Does not: rephrase anything, or decide what to do when nothing is left (api.py falls back to
@@ -14,22 +15,17 @@ the extractive answer).
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answer import Citation, escape
 from assistant.embedding import Embedder
 from assistant.text import content_stems, words
+from assistant.weights import load as load_weights
+from assistant.weights import logistic
 
 FEATURES = ("sim", "overlap", "novel")
-WEIGHTS = {  # fitted with L2 0.001 on 119 labelled pairs (tests/eval/grounding.jsonl)
-    "sim": 6.399,
-    "overlap": 3.431,
-    "novel": -2.713,
-    "bias": -5.148,
-}
 THRESHOLD = 0.5
 MIN_WORDS = 3
 
@@ -121,9 +117,9 @@ def features(sentence: str, quote: str, title: str, sim: float) -> dict[str, flo
     }
 
 
-def probability(features: dict[str, float], weights: dict[str, float] = WEIGHTS) -> float:
-    logit = weights["bias"] + sum(weights[k] * features[k] for k in FEATURES)
-    return 1.0 / (1.0 + math.exp(-logit))
+def probability(features: dict[str, float], weights: Mapping[str, float] | None = None) -> float:
+    """The support probability, with the fitted weights (weights.json's "grounding")."""
+    return logistic(features, load_weights().grounding if weights is None else weights)
 
 
 def vetoed(sentence: str, quote: str) -> bool:

@@ -1,9 +1,10 @@
 """Query stage: from what a person typed (and the conversation so far) to what is searched.
 
-Does: tidy the text; resolve a short follow-up ("and does heat help with that?") against the
+Does: tidy the text; resolve a follow-up ("and does heat help with that?") against the
 previous question; correct misspelt words against the corpus vocabulary ("crampz" -> "cramps",
 "nite" -> "night") when they are not English words at all; add the articles' words after lay
-terms ("charley horse" -> "leg cramp", from lay_terms.txt); and tell the question's intent
+terms ("charley horse" -> "leg cramp", from the collection's own .collection/lay_terms.txt,
+if it has one); and tell the question's intent
 (asking for causes, for ways to treat, or for a difference) so sentence ranking can prefer
 sentences of that kind.
 Does not: search, or invent words the corpus does not have.
@@ -16,7 +17,7 @@ import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 from assistant.text import STOPWORDS, english_ranks, words
 
@@ -45,37 +46,27 @@ def tidy(text: str) -> str:
 
 
 # --- follow-ups ----------------------------------------------------------------------------
-_ANAPHORA = re.compile(
-    r"\b(that|this|these|those|it|its|they|them|there|such|the same|which one)\b", re.I
-)
-_CONTINUATION = re.compile(
-    r"^(and|also|but|so|or|what about|how about|then|plus|why|how|is that|does that|"
-    r"what else|anything else|more)\b",
-    re.I,
-)
 
 
-def is_follow_up(question: str) -> bool:
-    """Short questions that lean on an earlier one: pronouns, or an opening like "and"."""
-    n = len(words(question))
-    return n <= 10 and bool(
-        _ANAPHORA.search(question) or (_CONTINUATION.match(question) and n <= 5)
-    )
-
-
-def topic(question: str) -> str:
-    """The content words of a question, in order ("leg cramps night")."""
-    return " ".join(w for w in words(question) if w not in STOPWORDS and len(w) > 1)
+def topic(question: str) -> list[str]:
+    """The content words of a question, in order, each once ("leg", "cramps", "night")."""
+    return list(dict.fromkeys(w for w in words(question) if w not in STOPWORDS and len(w) > 1))
 
 
 def resolve(question: str, history: Sequence[str]) -> str:
-    """The question with the previous question's topic added when it is a follow-up."""
-    if not history or not is_follow_up(question):
+    """The question with the content words of the question before it that it leaves out, so
+    it can be searched on its own: "Does it hurt?" after "What is shockwave therapy?" is
+    searched as "Does it hurt (shockwave therapy)?". A question that already holds every
+    content word of the one before stands as it is. (Resolving only questions that look like
+    follow-ups, by pronouns or an opening "and", and dropping the earlier subject when a
+    follow-up names a new one, both held out worse: README "Evaluation".)"""
+    if not history:
         return question
-    previous = topic(history[-1])
-    if not previous or set(topic(question).split()) >= set(previous.split()):
+    own = set(topic(question))
+    before = [w for w in topic(history[-1]) if w not in own]
+    if not before:
         return question
-    return f"{question.rstrip(' ?.!')} ({previous})?"
+    return f"{question.rstrip(' ?.!')} ({' '.join(before)})?"
 
 
 # --- spelling ------------------------------------------------------------------------------
@@ -136,27 +127,48 @@ def correct(text: str, vocabulary: Collection[str]) -> tuple[str, tuple[tuple[st
 # --- lay terms -------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def lay_terms() -> tuple[tuple[re.Pattern[str], str, frozenset[str]], ...]:
-    """(pattern of the lay phrases, the articles' words, the lay words) per glossary line."""
+LAY_TERMS = Path(".collection") / "lay_terms.txt"  # inside a corpus folder, never ingested
+Glossary = tuple[tuple[re.Pattern[str], str, frozenset[str]], ...]
+
+
+def lay_terms(corpus_dir: Path) -> Glossary:
+    """(pattern of the lay phrases, the articles' words, the lay words) per line of the
+    collection's glossary, `<corpus>/.collection/lay_terms.txt`; none when it has none.
+    Lines: `lay term | another way to say it => words the articles use`. Read again when the
+    file changes."""
+    path = corpus_dir / LAY_TERMS
+    try:
+        changed = path.stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _glossary(path, changed)
+
+
+@lru_cache(maxsize=8)
+def _glossary(path: Path, changed: int) -> Glossary:
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ()
     entries = []
-    text = (resources.files("assistant") / "lay_terms.txt").read_text("utf-8")
     for line in text.splitlines():
         if not line.strip() or line.lstrip().startswith("#") or "=>" not in line:
             continue
         left, right = line.split("=>", 1)
         phrases = [p.strip().lower() for p in left.split("|") if p.strip()]
+        if not phrases or not right.strip():
+            continue
         alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
         pattern = re.compile(rf"\b(?:{alternatives})\b", re.I)
         entries.append((pattern, right.strip(), frozenset(w for p in phrases for w in words(p))))
     return tuple(entries)
 
 
-def expand(text: str) -> tuple[str, frozenset[str]]:
+def expand(text: str, glossary: Glossary) -> tuple[str, frozenset[str]]:
     """The text with the articles' words added after each lay term, and the lay words."""
     added: list[str] = []
     explained: set[str] = set()
-    for pattern, target, lay_words in lay_terms():
+    for pattern, target, lay_words in glossary:
         if pattern.search(text) and target not in added:
             added.append(target)
             explained |= lay_words
@@ -204,11 +216,19 @@ def intent(question: str) -> str:
     return ""
 
 
-def understand(question: str, history: Sequence[str], vocabulary: Collection[str]) -> Query:
+def understand(
+    question: str,
+    history: Sequence[str],
+    vocabulary: Collection[str],
+    glossary: Glossary = (),
+    spelling: bool = True,
+) -> Query:
+    """The query for a question; `glossary` is the collection's lay terms (`lay_terms`);
+    `spelling` switches correction off for the held-out report's with/without comparisons."""
     asked = tidy(question)
     resolved = resolve(asked, [tidy(h) for h in history])
-    fixed, changes = correct(resolved, vocabulary)
-    searched, explained = expand(fixed)
+    fixed, changes = correct(resolved, vocabulary) if spelling else (resolved, ())
+    searched, explained = expand(fixed, glossary)
     return Query(
         question=asked,
         searched_for=searched,

@@ -18,7 +18,7 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant.chunking import sentences
@@ -26,8 +26,12 @@ from assistant.documents import Passage
 from assistant.embedding import Embedder
 from assistant.lexical import Lexical
 from assistant.query import Query
+from assistant.scoring import FEATURES
+from assistant.scoring import rank as rank_sentences
 from assistant.store import Store
-from assistant.text import STOPWORDS, content_stems, cue_score, words
+from assistant.text import STOPWORDS, content_stems, cue_score, english_ranks, words
+from assistant.weights import Weights
+from assistant.weights import load as load_weights
 
 RRF_K = 60
 DENSE_K = 20
@@ -37,49 +41,8 @@ TOP_PASSAGES = 8
 TOP_SENTENCE_PASSAGES = 12
 TOP_LEXICAL_PASSAGES = 4
 RECHECK_SECONDS = 1.0
-# A sentence's score is the probability that it answers the question: a logistic regression
-# on these features, fitted on the labelled questions (`python -m assistant calibrate`):
-#   sim            cosine of query and sentence vectors
-#   gap            sim minus the best sim among the candidates
-#   overlap        share of the query's rare words (by idf) the sentence contains
-#   label_overlap  the same for a bullet's label ("Dehydration: ...")
-#   cue            1 when the sentence is the kind of answer asked for (query.intent)
-#   general        how much the sentence resembles the rest of its article (hubness)
-#   rank           its passage's fused rank, 1 for the best .. 0
-#   bm25           its passage's BM25 score over the best one's
-#   lead           for a list item, the sim of the lead-in that introduces its list
-#   prev           the sim of the sentence just before it (in its passage, or the end of the
-#                  passage it continues): an answer often follows a sentence that restates
-#                  the question ("What causes them? No one knows. However, it is most ...")
-#   focus          cosine of the sentence and the question without its topic phrase
-#                  (Lexical.without_topic: "How do I treat at home before sleeping?")
-FEATURES = (
-    "sim",
-    "gap",
-    "overlap",
-    "label_overlap",
-    "cue",
-    "general",
-    "rank",
-    "bm25",
-    "lead",
-    "prev",
-    "focus",
-)
-WEIGHTS = {  # L2 0.03, focus set to 2.0; fitted on 56 answerable questions' 1,000+ sentences
-    "sim": 0.227,
-    "gap": 0.208,
-    "overlap": 0.474,
-    "label_overlap": 0.13,
-    "cue": 0.442,
-    "general": -0.051,
-    "rank": 0.441,
-    "bm25": 0.788,
-    "lead": 0.073,
-    "prev": 0.126,
-    "focus": 2.0,
-    "bias": -4.099,
-}
+EXPAND_SIMILARITY = 0.7  # a missing word is also searched as the corpus word this close
+MAX_MISSING = 4  # words the articles lack that are weighed in meaning, the rarest first
 _LABEL = re.compile(r"^([^:.!?]{2,60}):\s")
 
 
@@ -111,18 +74,35 @@ class Evidence:
     query: str
     passages: tuple[Hit, ...]
     sentences: tuple[ScoredSentence, ...]
-    missing: tuple[str, ...] = ()  # the query's content words the corpus never uses
-    unrelated: tuple[str, ...] = ()  # those of them no corpus word resembles (Lexical.resembles)
+    # the query's content words the corpus never uses, rarest in English first (MAX_MISSING)
+    missing: tuple[str, ...] = ()
+    # for each missing word, its best cosine to a word the corpus uses: how close in meaning
+    # the articles come to it ("drinking" ~ alcohol; "children" ~ nothing)
+    closeness: tuple[float, ...] = ()
+    # for each missing word, how much of the question's meaning it carries: 1 - the cosine
+    # of the question with and without it ("want" carries little, "children" much)
+    weight: tuple[float, ...] = ()
+    # the query's content stems with their idf (a stem the corpus lacks gets the highest)
+    terms: tuple[tuple[str, float], ...] = ()
     intent: str = ""  # the kind of answer asked for (query.intent)
 
 
 class Retriever:
     """Hybrid search over one `Store`. Heavy parts (model, BM25) load on first use."""
 
-    def __init__(self, store: Store, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        weights: Weights | None = None,
+        expand: bool = True,
+    ) -> None:
         self.store = store
+        self.weights = weights or load_weights()
+        self.expand = expand  # search missing words as the corpus words close in meaning
         self.embedder = embedder
         self._lexical: Lexical | None = None
+        self._word_vectors: Any = None
         self._version = ""
         self._hidden: list[str] = []
         self._checked = 0.0
@@ -137,8 +117,11 @@ class Retriever:
                 version, self._hidden = self.store.state()
                 self._checked = now
                 if self._lexical is None or version != self._version:
-                    self._lexical = Lexical(list(self.store.passages()))
-                    self._version = version
+                    lexical = Lexical(list(self.store.passages()))
+                    # The corpus's words as vectors: how close in meaning a word the articles
+                    # never use comes to one they do ("drinking" ~ alcohol, "kids" ~ nothing).
+                    self._word_vectors = self.embedder.encode_array(lexical.meaning_words)
+                    self._lexical, self._version = lexical, version
             return self._lexical
 
     def warm(self) -> None:
@@ -162,11 +145,43 @@ class Retriever:
         lexical = self.lexical()
         # The question without its topic phrase ("leg cramps") says what it asks about.
         rest = lexical.without_topic(query.searched_for)
+        missing = tuple(
+            dict.fromkeys(
+                w
+                for w in words(query.searched_for)
+                if w not in STOPWORDS
+                and w not in query.explained
+                and not w.isdigit()
+                and len(w) > 2
+                and not lexical.covers(w)
+            )
+        )
         texts = [query.searched_for] if rest is None else [query.searched_for, rest]
-        vectors = self.embedder.encode_queries(texts)
-        vector, focus = vectors[0], vectors[-1]
+        # The words the articles lack, rarest in English first, at most MAX_MISSING of them.
+        weighed = sorted(missing, key=lambda w: -english_ranks().get(w, len(english_ranks())))
+        weighed = weighed[:MAX_MISSING]
+        # One model call for the question, its focus, each word the articles lack, and the
+        # question without each of them (how much that word carries of its meaning).
+        vectors = self.embedder.encode_queries(
+            [*texts, *weighed, *(_without(query.searched_for, w) for w in weighed)]
+        )
+        vector, focus = vectors[0], vectors[len(texts) - 1]
+        n = len(texts)
+        word_vectors, without = vectors[n : n + len(weighed)], vectors[n + len(weighed) :]
+        import numpy as np
+
+        weight = tuple(1.0 - float(np.dot(vector, v)) for v in without)
+        closeness, nearest = closest_words(word_vectors, self._word_vectors, lexical.meaning_words)
+        # A word the articles lack but have a word close in meaning for ("beers" -> alcohol)
+        # is searched for with that word too: lay terms found by meaning, not from a list.
+        added = [n for c, n in zip(closeness, nearest, strict=True) if c >= EXPAND_SIMILARITY]
+        searched = query.searched_for
+        if added and self.expand:
+            searched = f"{searched.rstrip()} ({' '.join(dict.fromkeys(added))})"
+            vector = self.embedder.encode_query(searched)
+            focus = vector if rest is None else focus
         # The question's stems, each mapped to the corpus stem it nearly equals, if any.
-        stems = [lexical.near_stem(s) or s for s in content_stems(query.searched_for)]
+        stems = [lexical.near_stem(s) or s for s in content_stems(searched)]
 
         dense = [
             (pid, sim)
@@ -228,32 +243,30 @@ class Retriever:
             )
             for pid in chosen
         )
-        missing = tuple(
-            dict.fromkeys(
-                w
-                for w in words(query.searched_for)
-                if w not in STOPWORDS
-                and w not in query.explained
-                and not w.isdigit()
-                and len(w) > 2
-                and not lexical.covers(w)
-            )
-        )
         found = self.store.sentences_of([h.id for h in hits], with_vectors=True)
+        explained = {s for w in query.explained for s in content_stems(w)}
+        top_idf = math.log(1 + lexical.n)
         evidence = Evidence(
-            query=query.searched_for,
+            query=searched,
             passages=hits,
-            sentences=self._score_sentences(
-                hits, found, vector, focus, stems, lexical, query.intent
+            sentences=rank_sentences(
+                self._sentence_features(hits, found, vector, focus, stems, lexical, query.intent),
+                self.weights.sentence,
             ),
-            missing=missing,
-            unrelated=tuple(w for w in missing if not lexical.resembles(w)),
+            missing=tuple(weighed),
+            closeness=closeness,
+            weight=weight,
+            terms=tuple(
+                (s, lexical.idf(s) if s in lexical.df else top_idf)
+                for s in dict.fromkeys(stems)
+                if s not in explained
+            ),
             intent=query.intent,
         )
         # Complete unless a passage that has sentences came back without them.
         return evidence, all(found.get(h.id) or not sentences(h.passage) for h in hits)
 
-    def _score_sentences(
+    def _sentence_features(
         self,
         hits: tuple[Hit, ...],
         found: dict[str, list[tuple[Passage, Any, float]]],
@@ -262,7 +275,8 @@ class Retriever:
         stems: list[str],
         lexical: Lexical,
         intent: str,
-    ) -> tuple[ScoredSentence, ...]:
+    ) -> list[ScoredSentence]:
+        """Every sentence of the hits with its features (retrieval.FEATURES), not yet scored."""
         import numpy as np
 
         if not hits:
@@ -277,6 +291,12 @@ class Retriever:
             return sum(lexical.idf(s) for s in shared) / weight
 
         q_focus = np.asarray(focus)
+        # The candidates' mean vector is what they share (the topic); the question and each
+        # sentence compared without it say what this sentence adds ("centered").
+        every = [np.asarray(v) for rows_ in found.values() for _, v, _ in rows_]
+        mean = np.mean(every, axis=0) if every else np.zeros_like(q)
+        q_c = q - mean
+        q_c = q_c / (np.linalg.norm(q_c) or 1.0)
         rows = []
         last_sim: dict[str, float] = {}  # passage id -> sim of its last sentence
         for rank, hit in enumerate(hits):
@@ -299,6 +319,7 @@ class Retriever:
                             "lead": 0.0,
                             "prev": 0.0 if previous is None else previous,
                             "focus": float(np.dot(q_focus, np.asarray(sentence_vector))),
+                            "centered": _unit_dot(q_c, np.asarray(sentence_vector) - mean),
                         },
                     )
                 )
@@ -323,9 +344,39 @@ class Retriever:
         out = []
         for hit, sentence, f in rows:
             f["gap"] = f["sim"] - best_sim
-            logit = WEIGHTS["bias"] + sum(WEIGHTS[k] * f[k] for k in FEATURES)
-            score = 1.0 / (1.0 + math.exp(-logit))  # probability it answers the question
             features = tuple(f[k] for k in FEATURES)
-            out.append(ScoredSentence(hit.id, sentence, score, f["sim"], f["overlap"], features))
-        out.sort(key=lambda s: -s.score)
-        return tuple(out)
+            out.append(ScoredSentence(hit.id, sentence, 0.0, f["sim"], f["overlap"], features))
+        return out
+
+
+def _without(text: str, word: str) -> str:
+    """The text with every occurrence of the word taken out."""
+    return " ".join(re.sub(rf"(?i)\b{re.escape(word)}\b", " ", text).split())
+
+
+def _unit_dot(unit: Any, v: Any) -> float:
+    import numpy as np
+
+    n = float(np.linalg.norm(v))
+    return float(np.dot(unit, v)) / n if n else 0.0
+
+
+def closest_words(
+    missing: list[list[float]], corpus_vectors: Any, corpus_words: list[str]
+) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """Each missing word's best cosine to a word of the corpus, and that word."""
+    if not missing or corpus_vectors is None or not len(corpus_vectors):
+        return tuple(0.0 for _ in missing), tuple("" for _ in missing)
+    import numpy as np
+
+    sims = np.asarray(missing) @ np.asarray(corpus_vectors).T
+    best = sims.argmax(axis=1)
+    return (
+        tuple(float(sims[i, j]) for i, j in enumerate(best)),
+        tuple(corpus_words[j] for j in best),
+    )
+
+
+def rescore(evidence: Evidence, weights: Weights) -> Evidence:
+    """The same evidence with its sentences scored by other weights (cross-validation)."""
+    return replace(evidence, sentences=rank_sentences(evidence.sentences, weights.sentence))

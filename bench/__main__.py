@@ -29,7 +29,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-QUESTIONS = ROOT / "tests" / "eval" / "questions.jsonl"
+QUESTIONS = ROOT / "tests" / "corpora" / "seeds" / "questions.jsonl"
 WRAP = (
     "import resource, subprocess, sys\n"
     "p = subprocess.run(sys.argv[1:])\n"

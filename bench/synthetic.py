@@ -59,5 +59,6 @@ def make_corpus(folder: Path, passages: int, seed: int = 7) -> Path:
         sub.mkdir(exist_ok=True)
         (sub / f"doc-{i:06d}.md").write_text(_document(rng, words, i), encoding="utf-8")
     for article in (ROOT / "corpus").iterdir():
-        shutil.copy(article, folder / article.name)
+        if article.is_file():  # the articles, not the collection's hidden .collection/ folder
+            shutil.copy(article, folder / article.name)
     return folder

@@ -143,7 +143,17 @@ def assistant(indexed: Settings, embedder: Embedder):
     """One warmed `Assistant` over the session index, sharing the session's model."""
     from assistant.api import Assistant
 
-    a = Assistant(indexed)
-    a.embedder = a.retriever.embedder = embedder
+    a = Assistant(indexed, embedder=embedder)
     a.warm()
     return a
+
+
+@pytest.fixture(scope="session")
+def labelled_cases(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> list:
+    """Every labelled corpus (tests/corpora) ingested into its own index, with the evidence
+    for each of its questions (calibration.collect), once per session."""
+    from assistant import calibration
+    from assistant.weights import load
+
+    cache = tmp_path_factory.mktemp("eval-index")
+    return calibration.collect(Settings(), load(), cache, embedder=embedder)

@@ -60,7 +60,18 @@ def test_dehydration_cites_both_articles(assistant) -> None:
 def test_unanswerable_questions_are_refused(assistant, question: str) -> None:
     a = assistant.ask(question)
     assert a.refused and a.citations == ()
-    assert "don't cover" in a.answer
+    assert "so I can't answer" in a.answer and a.answer.startswith("The articles don't")
+
+
+def test_a_refusal_names_what_the_articles_lack_and_never_quotes(assistant) -> None:
+    a = assistant.ask("Which magnesium supplement brand should I buy?")
+    assert a.refused and a.citations == ()
+    assert a.answer.startswith("The articles don't mention *magnesium*, so I can't answer")
+    b = assistant.ask("Is it safe to take ibuprofen for leg cramps?")
+    assert b.refused and b.answer.startswith("The articles don't mention *ibuprofen*")
+    # It may name the nearest articles, by title, but quotes nothing from them.
+    assert "These Are The Reasons You Get Leg Cramps At Night" in b.answer
+    assert "“" not in b.answer and "[1]" not in b.answer
 
 
 @pytest.mark.parametrize(
@@ -69,10 +80,9 @@ def test_unanswerable_questions_are_refused(assistant, question: str) -> None:
         # what a thing the articles never name does for cramps: they cannot say
         ("Does potassium help with cramps?", True),
         ("Is it safe to take ibuprofen for leg cramps?", True),
-        # an unknown word like one they use, or a question that is no remedy question
+        # an unknown word close in meaning to one they use
         ("Can a masseuse relieve my leg cramps?", False),
         ("Does hydration help prevent leg cramps?", False),
-        ("Why does my gastrocnemius cramp at night?", False),
     ],
 )
 def test_a_remedy_the_articles_never_name_is_refused(

@@ -1,71 +1,121 @@
-"""Calibration's own logic: the fit with set weights, and calibrate's argument errors (the
-whole report on the real index is what `python -m assistant calibrate` prints)."""
+"""Calibration and the held-out evaluation: folds by family, the fits, the weights file, and
+eval's one-line errors (the whole report is what `python -m assistant eval` prints)."""
 
 from __future__ import annotations
 
-import random
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from assistant.calibration import fit
+from assistant import answerability, calibration, scoring
+from assistant.calibration import Case
+from assistant.documents import Passage
+from assistant.query import Query
+from assistant.retrieval import Evidence, Hit, ScoredSentence
+from assistant.weights import PATH, Weights, load, save
 
 
-def rows(n: int = 400) -> list[tuple[str, tuple[float, ...], float]]:
-    """Labels that follow 2*a + 1*b - 1 closely, on two uncorrelated features."""
-    rng = random.Random(0)
-    out = []
-    for i in range(n):
-        a, b = rng.uniform(-1, 1), rng.uniform(-1, 1)
-        out.append((f"q{i % 20}", (a, b), float(2 * a + b - 1 + rng.gauss(0, 0.3) > 0)))
-    return out
+def case(i: int, answerable: bool, sim: float, family: str = "") -> Case:
+    """A labelled question whose best sentence has similarity `sim`."""
+    text = "This sentence is long enough to be quoted as an answer."
+    p = Passage("corpus/a.txt", "A", "", text, 0, len(text))
+    features = tuple(sim if n in ("sim", "focus", "centered") else 0.0 for n in scoring.FEATURES)
+    evidence = Evidence(
+        "q", (Hit("p", p, 0.1, sim, 1.0),), (ScoredSentence("p", p, 0.5, sim, 0.0, features),)
+    )
+    row = {"id": str(i), "family": family or f"f{i}", "kind": "in" if answerable else "out"}
+    row |= {"q": "q", "expect": ["long enough"] if answerable else []}
+    return Case("c", row, Query("q", "q", ""), evidence)
 
 
-def test_fit_learns_every_weight_when_none_is_set() -> None:
-    w = fit(rows(), l2=0.0, names=("a", "b"), fixed={})
-    assert w["a"] > w["b"] > 0 and w["bias"] < 0
+def test_every_family_falls_in_exactly_one_fold() -> None:
+    cases = [case(i, i % 2 == 0, 0.5, family=f"f{i // 3}") for i in range(30)]
+    folds = calibration._folds(cases, 4)
+    families = {c.row["family"] for c in cases}
+    assert set().union(*folds) == families and sum(map(len, folds)) == len(families)
+    assert calibration._folds(cases, 4) == folds  # a fixed seed: runs compare
 
 
-def test_a_set_weight_is_kept_and_the_others_fitted_around_it() -> None:
-    free = fit(rows(), l2=0.0, names=("a", "b"), fixed={})
-    w = fit(rows(), l2=0.0, names=("a", "b"), fixed={"a": 0.0})
-    assert w["a"] == 0.0
-    assert w["b"] > 0 and w["b"] != pytest.approx(free["b"], abs=1e-3)
-    assert set(w) == {"a", "b", "bias"}
+def test_the_answer_decision_learns_to_refuse_weak_evidence() -> None:
+    cases = [case(i, True, 0.55 + 0.01 * (i % 30)) for i in range(60)]
+    cases += [case(100 + i, False, 0.2 + 0.01 * (i % 25)) for i in range(40)]
+    weights, threshold = calibration.fit_answer(cases, load(), frozenset(answerability.FEATURES))
+    assert weights["sim"] > 0 and 0.0 < threshold < 1.0
+    fitted = load().with_(answer=weights, answer_threshold=threshold)
+    decide = [calibration.answer_case(c, fitted).refused for c in cases]
+    assert decide == [not c.answerable for c in cases]  # separable: no errors
+
+
+def test_a_switched_off_signal_counts_zero_and_gets_no_weight() -> None:
+    cases = [case(i, i < 30, 0.2 + 0.01 * i) for i in range(60)]
+    use = frozenset(answerability.FEATURES) - {"sim"}
+    weights, _ = calibration.fit_answer(cases, load(), use)
+    assert weights["sim"] == 0.0
+
+
+def test_cross_validation_never_trains_on_a_held_out_family(labelled_cases, monkeypatch) -> None:
+    trained: dict[int, tuple[set[tuple[str, str]], set[str]]] = {}  # weights -> its training
+    answered: list[tuple[Case, int]] = []
+    fit_all, answer_case = calibration.fit_all, calibration.answer_case
+
+    def fit_recording(train, base, use=calibration.RULES):  # noqa: ANN001, ANN202
+        weights = fit_all(train, base, use)
+        trained[id(weights)] = (
+            {(c.corpus, c.row["family"]) for c in train},
+            {c.corpus for c in train},
+        )
+        return weights
+
+    def answer_recording(c, weights, rules=calibration.RULES):  # noqa: ANN001, ANN202
+        answered.append((c, id(weights)))
+        return answer_case(c, weights, rules)
+
+    monkeypatch.setattr(calibration, "fit_all", fit_recording)
+    monkeypatch.setattr(calibration, "answer_case", answer_recording)
+    report = calibration.cross_validate(labelled_cases, load(), k=3)
+    names = {c.corpus for c in labelled_cases}
+    assert set(report) == names and len(names) >= 3
+    assert len(trained) == len(names) * 4  # 3 family folds and one corpus left out, each
+    for name, entry in report.items():
+        own = [c for c in labelled_cases if c.corpus == name]
+        assert sorted(c.row["id"] for c, _ in entry["answers"]) == sorted(c.row["id"] for c in own)
+        assert entry["corpus_out"]["questions"] == len(own)
+    # Every question is answered twice (its family fold, its corpus left out), each time with
+    # weights whose training never held its family; other corpora always helped train.
+    assert len(answered) == 2 * len(labelled_cases)
+    for c, weights in answered:
+        families, corpora = trained[weights]
+        assert (c.corpus, c.row["family"]) not in families
+        assert corpora - {c.corpus}
+
+
+def test_the_weights_file_round_trips_and_ships_every_weight(tmp_path: Path) -> None:
+    shipped = load()
+    assert set(shipped.sentence) == {*scoring.FEATURES, "bias"}
+    assert set(shipped.answer) == {*answerability.FEATURES, "bias"}
+    assert 0.0 < shipped.answer_threshold < 1.0 and shipped.grounding
+    about = json.loads(PATH.read_text("utf-8"))["about"]
+    assert {"fitted_on", "held_out"} <= set(about)  # what it came from, and how it holds out
+    target = tmp_path / "weights.json"
+    changed = shipped.with_(answer_threshold=0.25)
+    save(changed, {"note": "test"}, target)
+    assert load(target) == changed and isinstance(load(target), Weights)
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--focus", "lots"], "--focus takes a number or 'fit', not 'lots'."),
-        (["--focus", "nan"], "--focus takes a number or 'fit', not 'nan'."),
-        (["--splits", "0"], "--splits must be at least 1."),
+        (["eval", "--without", "nonsense"], "unknown rule 'nonsense'; rules: "),
+        (["calibrate", "--grounding", "/nonexistent.jsonl"], "cannot read /nonexistent.jsonl"),
     ],
 )
-def test_calibrate_rejects_bad_settings_in_one_line(args: list[str], message: str) -> None:
+def test_eval_and_calibrate_fail_in_one_line(args: list[str], message: str) -> None:
     r = subprocess.run(
-        [sys.executable, "-m", "assistant", "calibrate", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [sys.executable, "-m", "assistant", *args], capture_output=True, text=True, timeout=120
     )
-    assert r.returncode == 2
-    assert r.stderr.strip() == f"error: {message}"
-
-
-def test_the_held_out_check_scores_each_half_with_weights_fitted_on_the_other(assistant) -> None:
-    from assistant import retrieval
-    from assistant.calibration import held_out, sentence_rows
-    from assistant.devcli import DEFAULT_QUESTIONS
-    from assistant.evaluation import load_questions
-
-    questions = [q for q in load_questions(DEFAULT_QUESTIONS) if q["kind"] == "in"][:16]
-    labelled = sentence_rows(assistant, questions)
-    assert {r[0] for r in labelled} == {q["id"] for q in questions}
-    assert all(len(r[1]) == len(retrieval.FEATURES) for r in labelled)
-    before = dict(retrieval.WEIGHTS)
-    halves = held_out(assistant, questions, labelled, splits=2)
-    assert len(halves) == 4
-    assert all(0.0 <= m["hit@1"] <= m["hit@3"] <= 1.0 for m in halves)
-    assert before == retrieval.WEIGHTS  # the weights in use are restored
+    assert r.returncode == 1
+    assert r.stderr.strip().startswith(f"error: {message}")
+    assert len(r.stderr.strip().splitlines()) == 1

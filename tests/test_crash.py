@@ -62,6 +62,13 @@ def test_sigkill_mid_ingest_keeps_the_previous_index(tmp_path: Path, corpus: Pat
     for part in extra.glob("part-*"):
         shutil.copytree(part, corpus / part.name)
 
+    from assistant.settings import Settings
+    from assistant.store import Store
+
+    def committed() -> bool:
+        """Whether the new version is live: the manifest names all 42 documents."""
+        return len(Store(Settings(db_dir=tmp_path / "db")).manifest()) == 2 + 40
+
     killed = 0
     for delay in (0.8, 2.5, 4.5, 7.0):
         p = ingest(env, corpus)
@@ -70,6 +77,8 @@ def test_sigkill_mid_ingest_keeps_the_previous_index(tmp_path: Path, corpus: Pat
             break  # it finished before the kill; the earlier kills still count
         p.send_signal(signal.SIGKILL)
         p.wait()
+        if committed():  # killed after its one committing write: the new index is whole
+            break
         killed += 1
         assert answers(env) == before, f"answers changed after a kill at {delay} s"
     assert killed >= 2
@@ -78,12 +87,11 @@ def test_sigkill_mid_ingest_keeps_the_previous_index(tmp_path: Path, corpus: Pat
     out, err = final.communicate(timeout=600)
     assert final.returncode == 0, err
     report = json.loads(out.strip().splitlines()[-1])
-    assert report["documents"] == 2 + 40 and report["embedded"] > 400
+    # Complete: every document live. What it embeds itself depends on how far the killed runs
+    # got (their written records are reused), so the index's size is what is checked.
+    assert report["documents"] == 2 + 40 and report["passages"] > 400
     after = answers(env)
-    assert after != before or report["embedded"] > 0
-
-    from assistant.settings import Settings
-    from assistant.store import Store
+    assert after != before
 
     store = Store(Settings(db_dir=tmp_path / "db"))
     assert store.hidden() == []

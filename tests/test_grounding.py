@@ -10,6 +10,7 @@ import pytest
 from assistant import grounding
 from assistant.answer import Citation
 from assistant.embedding import Embedder
+from assistant.weights import load
 
 PAIRS = Path(__file__).parent / "eval" / "grounding.jsonl"
 MASSAGE = "Unlock the Power of Massage: Relief for Debilitating Leg Cramps"
@@ -106,6 +107,6 @@ def test_labelled_pairs_are_judged_well(embedder: Embedder) -> None:
     assert wrongly_dropped <= 0.05 * (len(rows) - unsupported)
 
 
-@pytest.mark.parametrize("weights", [grounding.WEIGHTS])
+@pytest.mark.parametrize("weights", [load().grounding])
 def test_weights_cover_every_feature(weights: dict[str, float]) -> None:
     assert set(weights) == {*grounding.FEATURES, "bias"}

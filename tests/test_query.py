@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from assistant.query import correct, intent, is_follow_up, resolve, tidy, understand
+from assistant.query import correct, intent, lay_terms, resolve, tidy, understand
 
 VOCAB = {"leg", "cramps", "night", "massage", "calves", "stretching", "heated", "pads"}
 
@@ -29,11 +29,17 @@ def test_a_correction_prefers_a_content_word_then_the_corpus_s_more_common_word(
 
 def test_follow_ups_are_resolved_against_the_previous_question() -> None:
     history = ["Why do leg cramps happen at night?"]
-    assert is_follow_up("and does heat help with that?")
     resolved = resolve("and does heat help with that?", history)
-    assert "heat" in resolved and "leg cramps" in resolved and "night" in resolved
-    # A full question of its own is left alone, and so is anything without history.
-    own = "What kinds of massage are recommended for leg cramps?"
+    assert resolved == "and does heat help with that (leg cramps happen night)?"
+    # No pronoun or opening "and" is needed: the earlier question's words it leaves out are
+    # added, each once, and the ones it repeats are not.
+    assert resolve("Which medical conditions, specifically?", ["What causes leg cramps?"]) == (
+        "Which medical conditions, specifically (causes leg cramps)?"
+    )
+    assert resolve("Do leg cramps hurt?", history) == "Do leg cramps hurt (happen night)?"
+    # A question holding every content word of the one before is left alone, and so is
+    # anything without history.
+    own = "Why do leg cramps happen at night when I sleep?"
     assert resolve(own, history) == own
     assert resolve("and does heat help with that?", []) == "and does heat help with that?"
 
@@ -51,3 +57,24 @@ def test_understand_keeps_the_question_and_reports_what_was_searched() -> None:
     q = understand("leg crampz at nite?", [], VOCAB)
     assert q.question == "leg crampz at nite?"
     assert q.searched_for == "leg cramps at night?"
+
+
+def test_lay_terms_come_from_the_collection_itself(tmp_path) -> None:
+    from pathlib import Path
+
+    seeds = lay_terms(Path("corpus"))  # this collection's glossary, corpus/.collection/
+    assert seeds, "the seed collection ships its lay terms"
+    q = understand("Why do I get a charley horse in bed?", [], VOCAB, seeds)
+    assert "leg cramp muscle spasm" in q.searched_for
+    assert {"charley", "horse"} <= q.explained
+    # A collection without a glossary has no lay terms, and the question is searched as asked.
+    assert lay_terms(tmp_path) == ()
+    plain = understand("Why do I get a charley horse in bed?", [], VOCAB, lay_terms(tmp_path))
+    assert plain.searched_for == "Why do I get a charley horse in bed?"
+    # A glossary line without "=>" or without words on either side is ignored.
+    (tmp_path / ".collection").mkdir()
+    (tmp_path / ".collection" / "lay_terms.txt").write_text(
+        "# comment\nbroken line\n => nothing\nbrolly | umbrella => rain cover\n", "utf-8"
+    )
+    glossary = lay_terms(tmp_path)
+    assert len(glossary) == 1 and glossary[0][1] == "rain cover"

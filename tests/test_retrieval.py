@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import retrieval
+from assistant import retrieval, scoring
 from assistant.embedding import Embedder
 from assistant.indexing import ingest
 from assistant.query import understand
@@ -51,12 +51,20 @@ def test_list_items_follow_their_lead_in(retriever: Retriever) -> None:
     ]
 
 
-def test_unknown_words_like_a_corpus_word_are_told_apart(retriever: Retriever) -> None:
+def test_unknown_words_close_in_meaning_to_a_corpus_word_are_told_apart(
+    retriever: Retriever,
+) -> None:
     lexical = retriever.lexical()
-    for word in ("masseuse", "acupressure", "hydration", "electrolyte"):
-        assert lexical.resembles(word), word
-    for word in ("magnesium", "ibuprofen", "potassium", "quinine"):
-        assert not lexical.resembles(word), word
+    near = {"drinking": "alcohol", "nighttime": "night", "electrolyte": "electrolytes"}
+    far = ("quinine", "children", "magnesium")
+    vectors = retriever.embedder.encode([*near, *far])
+    closeness, nearest = retrieval.closest_words(
+        vectors, retriever._word_vectors, lexical.meaning_words
+    )
+    for i, (word, corpus_word) in enumerate(near.items()):
+        assert closeness[i] >= retrieval.EXPAND_SIMILARITY and nearest[i] == corpus_word, word
+    for i, word in enumerate(far, start=len(near)):
+        assert closeness[i] < retrieval.EXPAND_SIMILARITY, word
 
 
 def test_an_example_paragraph_follows_the_one_it_illustrates(retriever: Retriever) -> None:
@@ -75,7 +83,7 @@ def test_an_example_paragraph_follows_the_one_it_illustrates(retriever: Retrieve
 def test_a_sentence_knows_how_close_the_one_before_it_is(retriever: Retriever) -> None:
     evidence = search(retriever, "What causes nocturnal leg cramps?")
     by_text = {s.sentence.text[:30]: s for s in evidence.sentences}
-    prev = retrieval.FEATURES.index("prev")
+    prev = scoring.FEATURES.index("prev")
     setup = by_text["When it comes to the question "]
     answer = by_text["However, it is most likely tha"]
     assert answer.features[prev] == pytest.approx(setup.similarity)
@@ -114,7 +122,7 @@ def test_the_focus_feature_is_the_similarity_to_the_question_without_its_topic(
 ) -> None:
     import numpy as np
 
-    focus = retrieval.FEATURES.index("focus")
+    focus = scoring.FEATURES.index("focus")
     question = "How do I treat leg cramps at home before sleeping?"
     rest = np.asarray(embedder.encode_query("How do I treat at home before sleeping?"))
     evidence = search(retriever, question)
@@ -124,8 +132,14 @@ def test_the_focus_feature_is_the_similarity_to_the_question_without_its_topic(
         expected = float(rest @ vector_of[s.sentence.start])
         assert s.features[focus] == pytest.approx(expected, abs=1e-5)
         assert s.features[focus] != pytest.approx(s.similarity, abs=1e-3)
-    # The bath and stretching before bed answer this; the general advice on treating comes after.
-    assert "before going to bed" in evidence.sentences[0].sentence.text
+    # "centered": the cosine after taking away the mean of every candidate sentence's vector.
+    centered = scoring.FEATURES.index("centered")
+    mean = np.mean([np.asarray(v) for v in vector_of.values()], axis=0)
+    q = np.asarray(embedder.encode_query(question)) - mean
+    for s in evidence.sentences[:5]:
+        v = vector_of[s.sentence.start] - mean
+        expected = float(q @ v / (np.linalg.norm(q) * np.linalg.norm(v)))
+        assert s.features[centered] == pytest.approx(expected, abs=1e-5)
     # Without a topic phrase the focus is the plain similarity.
     for s in search(retriever, "Which part of the leg hurts most at night?").sentences[:5]:
         assert s.features[focus] == pytest.approx(s.similarity, abs=1e-6)
@@ -137,6 +151,23 @@ def test_near_stems_and_missing_words(retriever: Retriever) -> None:
     assert not lexical.covers("magnesium")
     evidence = search(retriever, "Does magnesium help leg cramps?")
     assert evidence.missing == ("magnesium",)
+    assert len(evidence.closeness) == len(evidence.weight) == 1
+
+
+def test_a_missing_word_is_weighed_by_meaning(retriever: Retriever) -> None:
+    # "drinking" is not in the articles but "alcohol" is, and close in meaning: it is also
+    # searched for; "children" has no word near it and carries much of its question.
+    drinks = search(retriever, "Does drinking make leg cramps happen at night?")
+    assert drinks.missing == ("drinking",) and drinks.closeness[0] >= retrieval.EXPAND_SIMILARITY
+    assert drinks.query.endswith("(alcohol)")
+    assert any("alcohol" in s.sentence.text for s in drinks.sentences[:3])
+    kids = search(retriever, "Do children get leg cramps at night?")
+    assert kids.missing == ("children",) and kids.closeness[0] < retrieval.EXPAND_SIMILARITY
+    assert kids.query == "Do children get leg cramps at night?"  # nothing close to add
+    # How much of the question a word carries: its cosine with and without the word.
+    filler = search(retriever, "Why exactly do leg cramps happen at night?")
+    assert "exactly" in filler.missing
+    assert kids.weight[0] > filler.weight[filler.missing.index("exactly")]
 
 
 def test_sentence_scores_are_probabilities_best_first(retriever: Retriever) -> None:
@@ -144,7 +175,13 @@ def test_sentence_scores_are_probabilities_best_first(retriever: Retriever) -> N
     scores = [s.score for s in evidence.sentences]
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 < s < 1.0 for s in scores)
-    assert all(len(s.features) == len(retrieval.FEATURES) for s in evidence.sentences)
+    assert all(len(s.features) == len(scoring.FEATURES) for s in evidence.sentences)
+    # Rescoring with other weights changes the scores, not the sentences or their features.
+    flat = retrieval.rescore(evidence, retriever.weights.with_(sentence={"sim": 1.0}))
+    assert {s.sentence for s in flat.sentences} == {s.sentence for s in evidence.sentences}
+    assert [s.similarity for s in flat.sentences] == sorted(
+        (s.similarity for s in evidence.sentences), reverse=True
+    )
 
 
 def test_a_reingest_is_picked_up_without_a_restart(

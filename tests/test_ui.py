@@ -151,7 +151,8 @@ def test_off_topic_question_shows_no_cards(page) -> None:
     )
     assert page.locator("#sources .card").count() == 0
     bot = page.locator('#chat [data-testid="bot"]').last
-    assert "don't cover" in bot.inner_text()
+    assert "so I can't answer" in bot.inner_text()
+    assert "The articles don't mention" in bot.inner_text()  # it says what they lack
 
 
 def test_feedback_is_appended_to_the_file(page, app: dict) -> None:

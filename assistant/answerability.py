@@ -1,0 +1,166 @@
+"""Answerability: the one decision whether the evidence answers the question, and if not, what
+the articles lack.
+
+Does: turn the evidence into a few general signals and combine them with one logistic
+regression whose weights and threshold are fitted by cross-validation (weights.json,
+`python -m assistant calibrate`):
+  sim       the best quotable sentence's cosine to the question
+  focus     the same for the question without its topic phrase
+  top       the best sentence's probability of answering (scoring.py)
+  cover     share of the question's content (stems, idf-weighted) that the three best
+            sentences (with their headings and titles) hold
+  lack      share of the question's content words the articles never use (by stem)
+  far       how far in meaning the farthest such word is from every word of the corpus
+            (1 - its best cosine): "children" is far from every word of articles about
+            cramps, "drinking" is close to "alcohol"
+  carried   how much of the question's meaning the weightiest missing word carries (1 - the
+            cosine of the question with and without it): "want" little, "children" much
+  type_gap  the question asks for a kind of answer (a number or price, a date, the author)
+            that none of the three best sentences holds
+  length    how long the question is (a long story matches any sentence less closely)
+When it refuses, the verdict names what is missing: the question's words the articles lack
+that carry most of its meaning, or the kind of answer none of the evidence holds.
+Does not: pick quotes or word the answer or the refusal (answer.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from assistant.documents import Passage
+from assistant.retrieval import Evidence
+from assistant.scoring import FEATURES as SENTENCE_FEATURES
+from assistant.text import content_stems
+from assistant.weights import logistic
+
+FEATURES = (
+    "sim",
+    "focus",
+    "top",
+    "cover",
+    "lack",
+    "far",
+    "carried",
+    "type_gap",
+    "length",
+)
+TOP_SENTENCES = 3
+LONG_QUESTION = 40  # words; "length" is the question's length over this, at most 1
+MIN_WORDS = 5
+_FOCUS = SENTENCE_FEATURES.index("focus")
+
+# The kind of answer a question asks for, and what a sentence of that kind holds.
+_ASKS = {
+    "number": re.compile(
+        r"\bhow (much|many)\b|\b(costs?|price[sd]?|pay|percent(age)?|dos(e|age)|mg|"
+        r"milligrams?|statistics?)\b",
+        re.I,
+    ),
+    "date": re.compile(
+        r"\b(what|which) year\b|\bwhen (was|were) (it|this|that|they|the)\b|\b(published|dated?)\b",
+        re.I,
+    ),
+    "author": re.compile(
+        r"\bwho (wrote|writes|authored|published|created|made)\b|\b(author|writer)s?\b", re.I
+    ),
+}
+_HOLDS = {
+    "number": re.compile(
+        r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|"
+        r"forty|fifty|hundred|thousand|half|dozen|percent)\b",
+        re.I,
+    ),
+    "date": re.compile(
+        r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|june|july|august|september|"
+        r"october|november|december)\b",
+        re.I,
+    ),
+    "author": re.compile(r"\b(by|wrote|written|author)\b\s+(Dr\.?\s+)?[A-Z][a-z]+"),
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    answers: bool
+    probability: float
+    features: Mapping[str, float]
+    # the question's words the articles lack that carry most of its meaning, weightiest first
+    missing: tuple[str, ...] = ()
+    kind: str = ""  # the kind of answer asked for that the evidence lacks, if any
+
+
+# Sign-posting that says what an article will do rather than what is true.
+_META = re.compile(
+    r"^(in this (article|post|guide)|this (article|post)|we('ll| will) (explore|discuss|delve|"
+    r"look|examine|cover)|let'?s|read on|in conclusion)\b",
+    re.I,
+)
+
+
+def quotable(sentence: Passage) -> bool:
+    """Sentences that state something: not lead-ins ("These include:"), not short or
+    rhetorical questions, not sign-posting ("In this article, we'll ...")."""
+    text = sentence.text.rstrip()
+    n = len(text.split())
+    if n < MIN_WORDS or text.endswith(":") or _META.match(text.replace("’", "'")):
+        return False
+    return not (text.endswith("?") and n < 12)
+
+
+def asked_kind(question: str) -> str:
+    return next((k for k, p in _ASKS.items() if p.search(question)), "")
+
+
+def features(evidence: Evidence) -> tuple[dict[str, float], str]:
+    """The signals of `FEATURES`, and the kind of answer asked for that the evidence lacks."""
+    best = [s for s in evidence.sentences if quotable(s.sentence)]
+    top = best[:TOP_SENTENCES]
+    total = sum(w for _, w in evidence.terms) or 1.0
+    held = set()
+    for s in top:
+        p = s.sentence
+        held |= set(content_stems(f"{p.title} {p.heading} {p.text}"))
+    words_asked = max(1, len(evidence.terms))
+    kind = asked_kind(evidence.query)
+    gap = kind if kind and not any(_HOLDS[kind].search(s.sentence.text) for s in top) else ""
+    f = {
+        "sim": max((s.similarity for s in best), default=0.0),
+        "focus": max((s.features[_FOCUS] for s in best if s.features), default=0.0),
+        "top": best[0].score if best else 0.0,
+        "cover": sum(w for stem, w in evidence.terms if stem in held) / total,
+        "lack": min(1.0, len(evidence.missing) / words_asked),
+        "far": max((1.0 - c for c in evidence.closeness), default=0.0),
+        "carried": max(evidence.weight, default=0.0),
+        "type_gap": float(bool(gap)),
+        "length": min(1.0, len(evidence.query.split()) / LONG_QUESTION),
+    }
+    return f, gap
+
+
+def judge(
+    evidence: Evidence,
+    weights: Mapping[str, float],
+    threshold: float,
+    use: frozenset[str] = frozenset(FEATURES),
+) -> Verdict:
+    """Whether to answer: the probability from `weights` at least `threshold`. Features not
+    in `use` count 0 (for the held-out report's with/without comparisons)."""
+    f, gap = features(evidence)
+    f = {k: (v if k in use else 0.0) for k, v in f.items()}
+    has_quotes = any(quotable(s.sentence) for s in evidence.sentences)
+    p = logistic(f, weights) if has_quotes else 0.0
+    # The words to name: those carrying at least half as much of the question's meaning as
+    # the weightiest ("magnesium" in "Which magnesium brand should I buy?", not "buy").
+    top = max(evidence.weight, default=0.0)
+    order = sorted(
+        (-w, m) for w, m in zip(evidence.weight, evidence.missing, strict=True) if w >= top / 2
+    )
+    return Verdict(
+        answers=p >= threshold,
+        probability=p,
+        features=f,
+        missing=tuple(w for _, w in order),
+        kind=gap if "type_gap" in use else "",
+    )
