@@ -87,6 +87,18 @@ class Evidence:
     intent: str = ""  # the kind of answer asked for (query.intent)
 
 
+@dataclass(frozen=True)
+class _Encoded:
+    """A query's vectors and its missing words (Retriever._encode)."""
+
+    vector: list[float]  # the question (with any near words of missing ones added)
+    focus: list[float]  # the question without its topic phrase, else the same as vector
+    searched: str  # what was searched
+    missing: tuple[str, ...]
+    closeness: tuple[float, ...]
+    weight: tuple[float, ...]
+
+
 class Retriever:
     """Hybrid search over one `Store`. Heavy parts (model, BM25) load on first use."""
 
@@ -143,43 +155,8 @@ class Retriever:
 
     def _search(self, query: Query, top: int) -> tuple[Evidence, bool]:
         lexical = self.lexical()
-        # The question without its topic phrase ("leg cramps") says what it asks about.
-        rest = lexical.without_topic(query.searched_for)
-        missing = tuple(
-            dict.fromkeys(
-                w
-                for w in words(query.searched_for)
-                if w not in STOPWORDS
-                and w not in query.explained
-                and not w.isdigit()
-                and len(w) > 2
-                and not lexical.covers(w)
-            )
-        )
-        texts = [query.searched_for] if rest is None else [query.searched_for, rest]
-        # The words the articles lack, rarest in English first, at most MAX_MISSING of them.
-        weighed = sorted(missing, key=lambda w: -english_ranks().get(w, len(english_ranks())))
-        weighed = weighed[:MAX_MISSING]
-        # One model call for the question, its focus, each word the articles lack, and the
-        # question without each of them (how much that word carries of its meaning).
-        vectors = self.embedder.encode_queries(
-            [*texts, *weighed, *(_without(query.searched_for, w) for w in weighed)]
-        )
-        vector, focus = vectors[0], vectors[len(texts) - 1]
-        n = len(texts)
-        word_vectors, without = vectors[n : n + len(weighed)], vectors[n + len(weighed) :]
-        import numpy as np
-
-        weight = tuple(1.0 - float(np.dot(vector, v)) for v in without)
-        closeness, nearest = closest_words(word_vectors, self._word_vectors, lexical.meaning_words)
-        # A word the articles lack but have a word close in meaning for ("beers" -> alcohol)
-        # is searched for with that word too: lay terms found by meaning, not from a list.
-        added = [n for c, n in zip(closeness, nearest, strict=True) if c >= EXPAND_SIMILARITY]
-        searched = query.searched_for
-        if added and self.expand:
-            searched = f"{searched.rstrip()} ({' '.join(dict.fromkeys(added))})"
-            vector = self.embedder.encode_query(searched)
-            focus = vector if rest is None else focus
+        q = self._encode(query, lexical)
+        vector, focus, searched = q.vector, q.focus, q.searched
         # The question's stems, each mapped to the corpus stem it nearly equals, if any.
         stems = [lexical.near_stem(s) or s for s in content_stems(searched)]
 
@@ -253,9 +230,9 @@ class Retriever:
                 self._sentence_features(hits, found, vector, focus, stems, lexical, query.intent),
                 self.weights.sentence,
             ),
-            missing=tuple(weighed),
-            closeness=closeness,
-            weight=weight,
+            missing=q.missing,
+            closeness=q.closeness,
+            weight=q.weight,
             terms=tuple(
                 (s, lexical.idf(s) if s in lexical.df else top_idf)
                 for s in dict.fromkeys(stems)
@@ -265,6 +242,48 @@ class Retriever:
         )
         # Complete unless a passage that has sentences came back without them.
         return evidence, all(found.get(h.id) or not sentences(h.passage) for h in hits)
+
+    def _encode(self, query: Query, lexical: Lexical) -> _Encoded:
+        """The question's vectors, in one model call with its focus (the question without its
+        topic phrase), each word the articles lack (the `MAX_MISSING` rarest in English) and
+        the question without each of those words; and what that tells about them."""
+        import numpy as np
+
+        rest = lexical.without_topic(query.searched_for)
+        missing = [
+            w
+            for w in dict.fromkeys(words(query.searched_for))
+            if w not in STOPWORDS
+            and w not in query.explained
+            and not w.isdigit()
+            and len(w) > 2
+            and not lexical.covers(w)
+        ]
+        ranks = english_ranks()
+        missing = sorted(missing, key=lambda w: -ranks.get(w, len(ranks)))[:MAX_MISSING]
+        texts = [query.searched_for] if rest is None else [query.searched_for, rest]
+        without = [_without(query.searched_for, w) for w in missing]
+        vectors = self.embedder.encode_queries([*texts, *missing, *without])
+        k = len(texts)
+        vector, focus = vectors[0], vectors[k - 1]
+        word_vectors, without_vectors = vectors[k : k + len(missing)], vectors[k + len(missing) :]
+        closeness, nearest = closest_words(word_vectors, self._word_vectors, lexical.meaning_words)
+        # A word the articles lack but have a word close in meaning for ("beers" -> alcohol)
+        # is searched for with that word too: lay terms found by meaning, not from a list.
+        added = [w for c, w in zip(closeness, nearest, strict=True) if c >= EXPAND_SIMILARITY]
+        searched = query.searched_for
+        if added and self.expand:
+            searched = f"{searched.rstrip()} ({' '.join(dict.fromkeys(added))})"
+            vector = self.embedder.encode_query(searched)
+            focus = vector if rest is None else focus
+        return _Encoded(
+            vector=vector,
+            focus=focus,
+            searched=searched,
+            missing=tuple(missing),
+            closeness=closeness,
+            weight=tuple(1.0 - float(np.dot(vectors[0], v)) for v in without_vectors),
+        )
 
     def _sentence_features(
         self,
@@ -276,7 +295,7 @@ class Retriever:
         lexical: Lexical,
         intent: str,
     ) -> list[ScoredSentence]:
-        """Every sentence of the hits with its features (retrieval.FEATURES), not yet scored."""
+        """Every sentence of the hits with its features (scoring.FEATURES), not yet scored."""
         import numpy as np
 
         if not hits:
@@ -293,7 +312,7 @@ class Retriever:
         q_focus = np.asarray(focus)
         # The candidates' mean vector is what they share (the topic); the question and each
         # sentence compared without it say what this sentence adds ("centered").
-        every = [np.asarray(v) for rows_ in found.values() for _, v, _ in rows_]
+        every = [np.asarray(v) for group in found.values() for _, v, _ in group]
         mean = np.mean(every, axis=0) if every else np.zeros_like(q)
         q_c = q - mean
         q_c = q_c / (np.linalg.norm(q_c) or 1.0)
