@@ -3,7 +3,8 @@
 Does: run questions through `Assistant.ask` and compute the metrics of
 ../shared/tools/score.py (hit@1, hit@3, quote length, refusals, quote validity, dangling
 references, latency). A question line is `{"id", "kind": "in"|"out", "q", "expect": [...]}`.
-Does not: tune anything; see `calibrate` for the refusal threshold.
+Does not: tune anything, or hold anything out: `python -m assistant eval` without
+`--questions` reports held-out figures (calibration.py).
 """
 
 from __future__ import annotations

@@ -90,8 +90,3 @@ def english_ranks() -> dict[str, int]:
     path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
     lines = path.read_text("utf-8").splitlines()
     return {line.split(" ", 1)[0]: rank for rank, line in enumerate(lines)}
-
-
-def is_rare(word: str, rank: int) -> bool:
-    """A word outside the `rank` most common English words (or not English at all)."""
-    return english_ranks().get(word.lower(), rank) >= rank
