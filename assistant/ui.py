@@ -2,7 +2,8 @@
 
 Does: a chat whose answers stream in (a language model's words as it writes them, then the
 checked answer; or the quoted answer line by line), a line saying who writes the answers and a
-quotes-only toggle when a language model is set up, three example questions, a
+quotes-only toggle when a language model is set up, the collection's title and example
+questions (its `.collection/profile.json`, collection.py), a
 clear-conversation button, a sources panel (cards for the latest answer, or for any earlier
 answer the user clicks), an Articles tab, thumbs up/down feedback appended to a JSONL file,
 and the contract's `/ask` API endpoint. Questions are shown as text (escaped), never as markup.
@@ -25,16 +26,12 @@ import gradio as gr
 
 from assistant.answer import escape
 from assistant.api import Assistant
+from assistant.collection import load_profile
 from assistant.errors import AssistantError, QuestionError
 from assistant.panels import CSS, articles_table, sources_html
 from assistant.render import to_json
 from assistant.settings import Settings
 
-EXAMPLES = [
-    "Why do leg cramps happen at night?",
-    "How does massage help leg cramps?",
-    "What can I do before bed to ease leg cramps?",
-]
 NOTE = (
     "**Answers only quote the listed articles, with their sources. They are not medical "
     "advice:** for a medical problem, see a clinician."
@@ -223,8 +220,9 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
         except Exception as e:
             return {"question": question, "error": trouble(e)}
 
-    with gr.Blocks(title="Leg cramps: answers from the articles") as app:
-        gr.Markdown("## Leg cramps: answers quoted from the articles")
+    profile = load_profile(settings.corpus_dir)  # title and examples: the collection's own
+    with gr.Blocks(title=profile.title) as app:
+        gr.Markdown(f"## {escape(profile.heading)}")
         gr.Markdown(NOTE, elem_id="standing-note")
         with gr.Row():
             gr.Markdown(writer_status(assistant), elem_id="writer")
@@ -245,7 +243,7 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     label="Conversation",
                     buttons=["copy"],
                     feedback_options=("Like", "Dislike"),
-                    placeholder="Ask about why leg cramps strike at night, or how massage helps.",
+                    placeholder=profile.placeholder,
                 )
                 with gr.Row():
                     box = gr.Textbox(
@@ -257,7 +255,9 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                 with gr.Row():
-                    buttons = [gr.Button(q, size="sm", elem_classes="example") for q in EXAMPLES]
+                    buttons = [
+                        gr.Button(q, size="sm", elem_classes="example") for q in profile.examples
+                    ]
                     clear_button = gr.Button("Clear conversation", size="sm", elem_id="clear")
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")

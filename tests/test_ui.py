@@ -69,6 +69,16 @@ def page(app: dict, browser) -> Iterator:
     context.close()
 
 
+def test_the_page_shows_the_collection_s_own_title_and_examples(page) -> None:
+    from assistant.collection import load_profile
+
+    profile = load_profile(Path("corpus"))  # the app serves this corpus
+    assert page.title() == profile.title
+    assert page.get_by_role("heading", name=profile.heading).count() == 1
+    shown = [b.inner_text() for b in page.locator("button.example").all()]
+    assert shown == list(profile.examples)
+
+
 def test_page_is_served_quickly(app: dict) -> None:
     assert app["served_after"] < 30  # 10 s is the target, measured in bench/ (CI is slower)
 

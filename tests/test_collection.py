@@ -1,0 +1,35 @@
+"""The collection profile: the UI's title and examples come from the collection, not the code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from assistant.collection import MAX_EXAMPLES, PROFILE, Profile, load_profile
+
+
+def write(folder: Path, content: str) -> None:
+    (folder / PROFILE).parent.mkdir(parents=True, exist_ok=True)
+    (folder / PROFILE).write_text(content, "utf-8")
+
+
+def test_the_seed_collection_brings_its_own_title_and_examples() -> None:
+    profile = load_profile(Path("corpus"))
+    assert "Leg cramps" in profile.title and len(profile.examples) == 3
+
+
+def test_a_collection_without_a_profile_gets_neutral_wording(tmp_path: Path) -> None:
+    assert load_profile(tmp_path) == Profile()
+    assert Profile().examples == () and "cramp" not in Profile().title.lower()
+
+
+def test_a_bad_profile_falls_back_field_by_field(tmp_path: Path) -> None:
+    write(tmp_path, "{not json")
+    assert load_profile(tmp_path) == Profile()
+    write(tmp_path, "[1, 2]")
+    assert load_profile(tmp_path) == Profile()
+    many = [f"Question {i}?" for i in range(9)]
+    write(tmp_path, json.dumps({"title": "  Heel pain  ", "heading": 3, "examples": [*many, 7]}))
+    p = load_profile(tmp_path)
+    assert p.title == "Heel pain" and p.heading == Profile().heading
+    assert p.examples == tuple(many[:MAX_EXAMPLES])
