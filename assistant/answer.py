@@ -5,8 +5,8 @@ say what the articles lack (a word of the question they never use, or the kind o
 asked for) and which article comes nearest, by title; otherwise pick the sentences to quote
 (the best one, then others scoring at least `MIN_SHARE` of it, at most `MAX_QUOTES`,
 near-duplicates merged, neighbouring sentences of one passage joined); write a markdown
-answer where every statement is a quote followed by its [n]; add a fixed safety note (the
-assistant's own words, not a citation) when the question describes warning signs.
+answer where every statement is a quote followed by its [n]; end it with the note it is
+given (the collection's safety note, the assistant's own words, never a citation).
 Does not: paraphrase, summarise or add any claim of its own. No language model is involved.
 """
 
@@ -41,24 +41,6 @@ KIND_WORDS = {"number": "a figure", "date": "a date", "author": "an author"}
 # effect (`python -m assistant eval --without RULE`); answerability's signals count too.
 RULES = frozenset({"type_lead", *answerability.FEATURES})
 
-SAFETY_NOTE = (
-    "**Assistant's note (not from the articles):** what you describe can be a sign of "
-    "something that needs a clinician. Please see a doctor or nurse soon; seek urgent care "
-    "if a calf is swollen, red or warm, or you have weakness or numbness."
-)
-_WARNING_SIGNS = re.compile(
-    r"\b(swollen|swelling|swells?|"
-    r"(calf|calves|leg|legs|skin|thigh|foot|feet)\W+(is|are|feels?|looks?|gets?|turned|went)?\W*"
-    r"(red|warm|hot|tender|pale|blue|cold)|"
-    r"red(ness)? and (warm|hot|swollen)|warm to (the )?touch|hot to (the )?touch|"
-    r"numb(ness)?|weak(ness)?|tingl\w*|can'?t (walk|move)|"
-    r"new (medicine|medication|drug|pill|prescription)s?|"
-    r"(started|after|since) (taking|starting) \w+|"
-    r"(won'?t|doesn'?t|don'?t|do not|does not|will not|never) "
-    r"(go away|ease|stop|improve|get better)|"
-    r"(for|lasting|lasts) (days|weeks)|chest pain|short(ness)? of breath|blood clots?|dvt)\b",
-    re.I,
-)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 
@@ -86,10 +68,6 @@ class Answer:
     writer: str = "extractive"  # or the language model's name (writer.py)
     dropped_sentences: int = 0  # generated sentences the grounding check removed
     writer_error: str = ""  # why the language model was not used, when it was asked for
-
-
-def has_warning_signs(question: str) -> bool:
-    return bool(_WARNING_SIGNS.search(question))
 
 
 def escape(text: str) -> str:
@@ -190,9 +168,10 @@ def compose(
     evidence: Evidence | None,
     weights: Weights,
     rules: frozenset[str] = RULES,
+    note: str = "",
 ) -> Answer:
-    """The answer for one question from its evidence (refusing when it does not answer)."""
-    note = SAFETY_NOTE if has_warning_signs(question) else ""
+    """The answer for one question from its evidence (refusing when it does not answer);
+    `note` is the assistant's own note to end it with (the collection's safety note)."""
     verdict = None
     if evidence is not None:
         verdict = answerability.judge(

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from assistant import grounding
 from assistant.answer import Answer, compose, escape
+from assistant.collection import load_profile
 from assistant.embedding import Embedder
 from assistant.errors import QuestionError, WriterError
 from assistant.query import lay_terms, tidy, understand
@@ -36,6 +37,7 @@ class Assistant:
     ) -> None:
         self.settings = settings
         self.weights = weights or load_weights()
+        self.profile = load_profile(settings.corpus_dir)  # the collection's safety note
         self.store = Store(settings)
         self.embedder = embedder or Embedder(settings.batch_size, settings.backend)
         self.retriever = Retriever(self.store, self.embedder, self.weights)
@@ -95,7 +97,8 @@ class Assistant:
             evidence = self.retriever.search(query)
         t1 = time.perf_counter()
         searched = evidence.query if evidence is not None else query.searched_for
-        answer = compose(text, searched, evidence, self.weights)
+        note = self.profile.safety_note_for(text)
+        answer = compose(text, searched, evidence, self.weights, note=note)
         t2 = time.perf_counter()
         timings = {
             "retrieve": round((t1 - t0) * 1000, 2),

@@ -1,8 +1,10 @@
 """Collection profile: what the UI says about one collection, read from the collection itself.
 
 Does: read `<corpus>/.collection/profile.json` (a hidden folder, so ingest never indexes it):
-the page title, the heading, the chat's placeholder and the example questions. A collection
-without a profile, or with one that cannot be read, gets neutral wording and no examples.
+the page title, the heading, the chat's placeholder, the example questions, and an optional
+safety note with the warning signs (regular expressions, case-insensitive) that call for it.
+A collection without a profile, or with one that cannot be read, gets neutral wording, no
+examples and no safety note; a pattern that is not a valid expression is left out.
 Does not: hold anything about a topic in code. The collection's lay terms sit beside it
 (`.collection/lay_terms.txt`, read by query.py).
 """
@@ -11,7 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 PROFILE = Path(".collection") / "profile.json"
@@ -20,12 +24,35 @@ MAX_EXAMPLES = 5
 log = logging.getLogger(__name__)
 
 
+def _valid(pattern: object) -> bool:
+    if not isinstance(pattern, str) or not pattern.strip():
+        return False
+    try:
+        re.compile(pattern)
+    except re.error as e:
+        log.warning("ignoring the warning-sign pattern %r: %s", pattern, e)
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Profile:
     title: str = "Answers from the articles"
     heading: str = "Answers quoted from the articles"
     placeholder: str = "Ask a question about the articles."
     examples: tuple[str, ...] = ()
+    safety_note: str = ""  # the assistant's own words, added when a warning sign is described
+    warning_signs: tuple[str, ...] = ()  # regular expressions
+
+    @cached_property
+    def _signs(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p, re.I) for p in self.warning_signs)
+
+    def safety_note_for(self, question: str) -> str:
+        """The safety note when the question describes a warning sign, else ""."""
+        if self.safety_note and any(p.search(question) for p in self._signs):
+            return self.safety_note
+        return ""
 
 
 def load_profile(corpus_dir: Path) -> Profile:
@@ -50,4 +77,14 @@ def load_profile(corpus_dir: Path) -> Profile:
     raw = data.get("examples")
     listed = raw if isinstance(raw, list) else []
     examples = tuple(q.strip() for q in listed if isinstance(q, str) and q.strip())
-    return Profile(text("title"), text("heading"), text("placeholder"), examples[:MAX_EXAMPLES])
+    raw_signs = data.get("warning_signs")
+    signs = tuple(p for p in (raw_signs if isinstance(raw_signs, list) else []) if _valid(p))
+    note = data.get("safety_note")
+    return Profile(
+        text("title"),
+        text("heading"),
+        text("placeholder"),
+        examples[:MAX_EXAMPLES],
+        note.strip() if isinstance(note, str) else "",
+        signs,
+    )

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from assistant import answer
-from assistant.answer import REFUSAL, SAFETY_NOTE, escape, has_warning_signs
+from assistant.answer import REFUSAL, escape
 from assistant.documents import Passage
 from assistant.retrieval import Evidence, Hit, ScoredSentence
 from assistant.weights import Weights
@@ -145,20 +145,14 @@ def test_article_markup_is_shown_as_text() -> None:
     assert escape("*x* [2] _y_") == "\\*x\\* \\[2\\] \\_y\\_"
 
 
-def test_safety_note_for_warning_signs_is_not_a_citation() -> None:
-    for q in [
-        "My calf is swollen, red and warm after a cramp",
-        "I get numbness and weakness in my leg at night",
-        "Cramps started after a new medication",
-        "My cramps won't go away",
-    ]:
-        assert has_warning_signs(q), q
-    assert not has_warning_signs("Why do leg cramps happen at night?")
-    a = compose("My calf is swollen and red, why?", "q", evidence((S1, 0.9, "p1")))
-    assert a.answer.endswith(SAFETY_NOTE) and a.note == SAFETY_NOTE
-    assert all(SAFETY_NOTE not in c.quote for c in a.citations)
-    refused = compose("My calf is swollen", "q", None)
-    assert refused.refused and refused.citations == () and SAFETY_NOTE in refused.answer
+def test_the_note_given_ends_answers_and_refusals_and_is_never_a_citation() -> None:
+    note = "**Assistant's note (not from the articles):** see a clinician."
+    a = compose("My calf is swollen and red, why?", "q", evidence((S1, 0.9, "p1")), note=note)
+    assert a.answer.endswith(note) and a.note == note
+    assert all(note not in c.quote for c in a.citations)
+    refused = compose("My calf is swollen", "q", None, note=note)
+    assert refused.refused and refused.citations == () and refused.answer.endswith(note)
+    assert compose("q", "q", evidence((S1, 0.9, "p1"))).note == ""
 
 
 def test_a_quote_joins_at_most_two_sentences() -> None:

@@ -120,3 +120,11 @@ def test_timings_are_reported(assistant) -> None:
     a = assistant.ask("How does massage help leg cramps?")
     assert set(a.timings_ms) == {"retrieve", "answer", "total"}
     assert a.timings_ms["total"] >= a.timings_ms["retrieve"] > 0
+
+
+def test_warning_signs_get_the_collection_s_safety_note(assistant) -> None:
+    a = assistant.ask("My calf is swollen and red after a cramp, what should I do?")
+    note = assistant.profile.safety_note
+    assert note and a.answer.endswith(note) and a.note.endswith(note)
+    assert all(note not in c.quote for c in a.citations)
+    assert assistant.ask("Why do leg cramps happen at night?").note == ""

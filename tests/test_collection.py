@@ -33,3 +33,21 @@ def test_a_bad_profile_falls_back_field_by_field(tmp_path: Path) -> None:
     p = load_profile(tmp_path)
     assert p.title == "Heel pain" and p.heading == Profile().heading
     assert p.examples == tuple(many[:MAX_EXAMPLES])
+
+
+def test_the_safety_note_and_its_warning_signs_come_from_the_collection(tmp_path: Path) -> None:
+    seeds = load_profile(Path("corpus"))
+    for q in [
+        "My calf is swollen, red and warm after a cramp",
+        "I get numbness and weakness in my leg at night",
+        "Cramps started after a new medication",
+        "My cramps won't go away",
+    ]:
+        assert seeds.safety_note_for(q) == seeds.safety_note != "", q
+    assert seeds.safety_note_for("Why do leg cramps happen at night?") == ""
+    # Another collection has none unless it brings its own; a bad pattern is left out.
+    assert load_profile(tmp_path).safety_note_for("My calf is swollen") == ""
+    write(tmp_path, json.dumps({"safety_note": "Call a vet.", "warning_signs": ["(", r"\blimp"]}))
+    other = load_profile(tmp_path)
+    assert other.warning_signs == (r"\blimp",)
+    assert other.safety_note_for("My dog has a LIMP") == "Call a vet."
