@@ -139,16 +139,23 @@ def features(evidence: Evidence) -> tuple[dict[str, float], str]:
     return f, gap
 
 
+def signals(
+    evidence: Evidence, use: frozenset[str] = frozenset(FEATURES)
+) -> tuple[dict[str, float], str]:
+    """`features`, with those not in `use` counted 0 and no missing kind of answer named when
+    "type_gap" is off (for the held-out report's with/without comparisons)."""
+    f, gap = features(evidence)
+    return {k: (v if k in use else 0.0) for k, v in f.items()}, gap if "type_gap" in use else ""
+
+
 def judge(
     evidence: Evidence,
     weights: Mapping[str, float],
     threshold: float,
     use: frozenset[str] = frozenset(FEATURES),
 ) -> Verdict:
-    """Whether to answer: the probability from `weights` at least `threshold`. Features not
-    in `use` count 0 (for the held-out report's with/without comparisons)."""
-    f, gap = features(evidence)
-    f = {k: (v if k in use else 0.0) for k, v in f.items()}
+    """Whether to answer: the probability from `weights` on `signals` at least `threshold`."""
+    f, gap = signals(evidence, use)
     has_quotes = any(quotable(s.sentence) for s in evidence.sentences)
     p = logistic(f, weights) if has_quotes else 0.0
     # The words to name: those carrying at least half as much of the question's meaning as
@@ -162,5 +169,5 @@ def judge(
         probability=p,
         features=f,
         missing=tuple(w for _, w in order),
-        kind=gap if "type_gap" in use else "",
+        kind=gap,
     )

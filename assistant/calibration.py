@@ -145,8 +145,8 @@ def fit_sentences(cases: Iterable[Case], c: float = SENTENCE_C) -> dict[str, flo
 def _answer_features(case: Case, weights: Weights, use: frozenset[str]) -> list[float]:
     if case.evidence is None:
         return [0.0] * len(answerability.FEATURES)
-    f, _ = answerability.features(rescore(case.evidence, weights))
-    return [f[k] if k in use else 0.0 for k in answerability.FEATURES]
+    f, _ = answerability.signals(rescore(case.evidence, weights), use)
+    return [f[k] for k in answerability.FEATURES]
 
 
 def fit_answer(

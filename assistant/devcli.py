@@ -16,6 +16,7 @@ from pathlib import Path
 from assistant.cli import Parser, fail, open_assistant
 from assistant.errors import AssistantError
 from assistant.settings import Settings
+from assistant.weights import PATH
 
 DEFAULT_GROUNDING = Path(__file__).resolve().parent.parent / "tests" / "eval" / "grounding.jsonl"
 EVAL_INDEX = Path(".eval-index")  # one index per labelled corpus, kept between runs
@@ -220,16 +221,10 @@ def _calibrate_grounding(path: Path, l2: float) -> int:
     for sentence, supported in r["wrong"]:
         print(f"  {'supported' if supported else 'unsupported':11}  {sentence}")
     current = load()
-    about = json.loads(_weights_path().read_text("utf-8")).get("about", {})
+    about = json.loads(PATH.read_text("utf-8")).get("about", {})
     about["grounding"] = {"pairs": r["pairs"], "l2": l2, "held_out_halves": r["halves"]}
     save(current.with_(grounding=r["weights"]), about)
     return 0
-
-
-def _weights_path() -> Path:
-    from assistant.weights import PATH
-
-    return PATH
 
 
 def calibrate_main(argv: Sequence[str]) -> int:
@@ -264,7 +259,7 @@ def calibrate_main(argv: Sequence[str]) -> int:
             n = counts.setdefault(c.corpus, {"in": 0, "out": 0, "families": set()})
             n["in" if c.answerable else "out"] += 1
             n["families"].add(c.row["family"])
-        about = json.loads(_weights_path().read_text("utf-8")).get("about", {})
+        about = json.loads(PATH.read_text("utf-8")).get("about", {})
         about.update(
             {
                 "fitted_on": {
@@ -281,7 +276,7 @@ def calibrate_main(argv: Sequence[str]) -> int:
     except AssistantError as e:
         return fail(str(e))
     print(_table(rows))
-    print(f"\nwrote {_weights_path()}")
+    print(f"\nwrote {PATH}")
     return 0
 
 

@@ -26,7 +26,6 @@ import gradio as gr
 
 from assistant.answer import escape
 from assistant.api import Assistant
-from assistant.collection import load_profile
 from assistant.errors import AssistantError, QuestionError
 from assistant.panels import CSS, articles_table, sources_html
 from assistant.render import to_json
@@ -220,7 +219,7 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
         except Exception as e:
             return {"question": question, "error": trouble(e)}
 
-    profile = load_profile(settings.corpus_dir)  # title and examples: the collection's own
+    profile = assistant.profile  # title and examples: the collection's own
     with gr.Blocks(title=profile.title) as app:
         gr.Markdown(f"## {escape(profile.heading)}")
         gr.Markdown(NOTE, elem_id="standing-note")
