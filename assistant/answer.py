@@ -54,6 +54,9 @@ class Citation:
     start: int
     end: int
     score: float
+    text_file: str = ""  # for HTML, PDF and Word sources: the extracted text start/end index
+    page: int = 0  # PDFs: the 1-based page of the quote
+    url: str = ""  # a saved web page's address
 
 
 @dataclass(frozen=True)
@@ -99,17 +102,18 @@ def _lead(
 ) -> list[ScoredSentence]:
     """The ranked sentences, with the first that has the kind of answer asked for moved first
     when it scores at least `MIN_SHARE` of the best: for a where or how-long question, one
-    that names a body part or a length of time (classic QA's answer type)."""
+    that names a place (in the collection's own words) or a length of time (classic QA's
+    answer type)."""
     if not ranked or "type_lead" not in rules or evidence.intent not in ANSWER_TYPES:
         return ranked
-    if cue_score(ranked[0].sentence.text, evidence.intent) > 0:
+    if cue_score(ranked[0].sentence.text, evidence.cue) > 0:
         return ranked
     for s in ranked:
         if s.score < ranked[0].score * MIN_SHARE:
             break
-        if cue_score(
-            s.sentence.text, evidence.intent
-        ) > 0 and not s.sentence.text.rstrip().endswith("?"):
+        if cue_score(s.sentence.text, evidence.cue) > 0 and not s.sentence.text.rstrip().endswith(
+            "?"
+        ):
             return [s, *(r for r in ranked if r is not s)]
     return ranked
 
@@ -194,7 +198,19 @@ def compose(
         first = q.parts[0]
         text = _span_text(q, evidence)
         citations.append(
-            Citation(n, first.source, first.title, first.heading, text, q.start, q.end, q.score)
+            Citation(
+                n,
+                first.source,
+                first.title,
+                first.heading,
+                text,
+                q.start,
+                q.end,
+                q.score,
+                first.text_file,
+                first.page,
+                first.url,
+            )
         )
     body = _markdown(citations, note)
     return Answer(question, body, False, searched_for, tuple(citations), note=note)

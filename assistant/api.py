@@ -90,6 +90,7 @@ class Assistant:
             [h for h in history if isinstance(h, str)],
             lexical.vocabulary,
             lay_terms(self.settings.corpus_dir),
+            cue_words=self.profile.cue_words,
         )
         if not any(c.isalnum() for c in query.searched_for):
             evidence = None

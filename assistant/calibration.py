@@ -103,6 +103,7 @@ def collect(
                 vocabulary,
                 glossary=lay_terms(docs) if "lay_terms" in query_rules else (),
                 spelling="spelling" in query_rules,
+                cue_words=assistant.profile.cue_words,
             )
             has_text = any(c.isalnum() for c in query.searched_for)
             evidence = assistant.retriever.search(query) if has_text else None

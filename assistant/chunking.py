@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import lru_cache
 
 from assistant.documents import Document, Passage, Span
@@ -33,12 +34,13 @@ def is_bullet(line: str) -> bool:
 
 
 def is_heading(line: str, block_lines: int, kind: str) -> bool:
-    """A heading is a Markdown `#` line, or (plain text) a short one-line block with no
+    """A heading is a Markdown `#` line (the only kind outside plain text: Markdown and
+    extracted text mark theirs), or (plain text) a short one-line block with no
     sentence punctuation at its end, that is not a bullet."""
     s = line.strip()
     if _MD_HEADING.match(line):
         return True
-    if kind == "markdown" or block_lines != 1 or is_bullet(line):
+    if kind != "text" or block_lines != 1 or is_bullet(line):
         return False
     return len(s) <= HEADING_MAX_CHARS and not _ENDS_LIKE_SENTENCE.search(s) and s[:1].isupper()
 
@@ -132,6 +134,9 @@ def chunk(document: Document, max_chars: int = MAX_CHARS) -> list[Passage]:
                     text=text,
                     start=part.start,
                     end=part.end,
+                    text_file=document.text_file,
+                    page=document.page_at(part.start),
+                    url=document.url,
                 )
             )
     return passages
@@ -170,7 +175,7 @@ def sentences(passage: Passage) -> list[Passage]:
         prev = joined[-1] if joined else None
         if prev and _LEANS_BACK.match(s.text) and s.end - prev.start <= MAX_SENTENCE_CHARS:
             a, b = prev.start - passage.start, s.end - passage.start
-            joined[-1] = Passage(s.source, s.title, s.heading, text[a:b], prev.start, s.end)
+            joined[-1] = replace(prev, text=text[a:b], end=s.end)
         else:
             joined.append(s)
     return joined
@@ -187,13 +192,4 @@ def _sentence(passage: Passage, start: int, end: int) -> list[Passage]:
     text = passage.text[start:end]
     if not any(c.isalnum() for c in text):
         return []
-    return [
-        Passage(
-            source=passage.source,
-            title=passage.title,
-            heading=passage.heading,
-            text=text,
-            start=passage.start + start,
-            end=passage.start + end,
-        )
-    ]
+    return [replace(passage, text=text, start=passage.start + start, end=passage.start + end)]

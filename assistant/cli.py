@@ -10,15 +10,22 @@ Does not: hold any logic of its own beyond formatting.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.errors import AssistantError
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.documents import Skipped
+    from assistant.indexing import IngestReport
 
 
 class Parser(argparse.ArgumentParser):
@@ -53,6 +60,17 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--corpus", type=Path, help="corpus folder (default: corpus/)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary last")
+    parser.add_argument(
+        "--url",
+        nargs="+",
+        metavar="URL",
+        help="fetch these web pages into the corpus folder first (once; later runs are offline)",
+    )
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep the index in step with the folder until interrupted (Ctrl+C)",
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -60,25 +78,75 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
             settings = settings.with_(corpus_dir=args.corpus)
         from assistant.indexing import ingest
 
-        report = ingest(settings, progress=None if args.json else _tqdm_progress)
+        fetched: list[Skipped] = []
+        for url in args.url or []:
+            fetched += _fetch(url, settings, args.json)
+
+        def run() -> IngestReport:
+            report = ingest(settings, progress=None if args.json else _tqdm_progress)
+            return replace(report, skipped=fetched + report.skipped)
+
+        if args.watch:
+            return _watch(settings, run, args.json)
+        report = run()
     except AssistantError as e:
         if args.json:
             print(json.dumps({"error": str(e)}))
         return fail(str(e))
     except KeyboardInterrupt:
         return fail("interrupted; the index keeps what was complete.", 130)
+    _print_report(report, args.json)
+    return 0
 
-    if args.json:
-        print(json.dumps(report.to_json()))
-        return 0
+
+def _fetch(url: str, settings: Settings, quiet: bool) -> list[Skipped]:
+    """Fetch one page into the corpus; a page that cannot be fetched is a skipped entry."""
+    from assistant.documents import Skipped
+    from assistant.errors import ArticleError
+    from assistant.fetch import fetch
+
+    try:
+        path = fetch(url, settings.corpus_dir, settings.max_file_bytes)
+    except ArticleError as e:
+        print(f"skipped {e}", file=sys.stderr)
+        return [Skipped(url, str(e).removeprefix(f"{url}: ").rstrip("."))]
+    if not quiet:
+        print(f"saved {url} as {path}")
+    return []
+
+
+def _print_report(report: IngestReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.to_json()), flush=True)
+        return
     for s in report.skipped:
         print(f"skipped {s.path}: {s.reason}")
     print(
         f"Index holds {report.documents} documents, {report.passages} passages "
         f"({report.embedded} passages embedded, {report.unchanged} documents unchanged, "
         f"{report.removed} removed, {len(report.skipped)} files skipped) "
-        f"in {report.seconds:.1f} s."
+        f"in {report.seconds:.1f} s.",
+        flush=True,
     )
+
+
+def _watch(settings: Settings, run: Callable[[], IngestReport], as_json: bool) -> int:
+    """`ingest.py --watch`: one report per sync, until Ctrl+C. A sync that fails (the
+    folder emptied, the index busy) is reported and the watch goes on."""
+    from assistant.watch import watch
+
+    def sync() -> None:
+        try:
+            _print_report(run(), as_json)
+        except AssistantError as e:
+            if as_json:
+                print(json.dumps({"error": str(e)}), flush=True)
+            print(f"error: {e}", file=sys.stderr, flush=True)
+
+    if not as_json:
+        print(f"Watching {settings.corpus_dir} (Ctrl+C to stop).", file=sys.stderr, flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        watch(settings.corpus_dir, sync)
     return 0
 
 
@@ -180,6 +248,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
+def may_change_articles(host: str, login: tuple[str, str] | None) -> bool:
+    """Adding and removing articles from the page: on loopback, or behind a login."""
+    return host in LOOPBACK or login is not None
+
+
 def app_main(argv: Sequence[str] | None = None) -> int:
     """`python app.py`: the chat UI. The model warms in the background while Gradio loads."""
     parser = Parser(prog="app.py", description="Chat with the articles in your browser.")
@@ -195,24 +268,20 @@ def app_main(argv: Sequence[str] | None = None) -> int:
         return fail(str(e))
     if assistant.writer_error:
         print(f"warning: {assistant.writer_error} Answering from the quotes.", file=sys.stderr)
-    auth = None
-    raw_auth = os.environ.get("ASSISTANT_AUTH", "")
-    if raw_auth:
-        user, sep, password = raw_auth.partition(":")
-        if not sep or not user or not password:
-            return fail("ASSISTANT_AUTH must look like user:password.")
-        auth = (user, password)
+    auth = settings.login
     if args.host not in LOOPBACK and auth is None:
         print(
             f"warning: serving on {args.host} without a login; anyone who can reach this "
-            "machine can use the app. Set ASSISTANT_AUTH=user:password to require one.",
+            "machine can ask questions, but adding and removing articles is off. Set "
+            "ASSISTANT_AUTH=user:password to require a login (and allow those).",
             file=sys.stderr,
         )
     threading.Thread(target=assistant.warm, name="warm", daemon=True).start()
     from assistant.ui import launch
 
     try:
-        launch(assistant, settings, args.host, args.port, auth)
+        can_change = may_change_articles(args.host, auth)
+        launch(assistant, settings, args.host, args.port, auth, can_change)
     except OSError as e:
         return fail(f"cannot serve on {args.host}:{args.port} ({e.strerror or e}).")
     except KeyboardInterrupt:

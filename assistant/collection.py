@@ -1,7 +1,8 @@
 """Collection profile: what the UI says about one collection, read from the collection itself.
 
 Does: read `<corpus>/.collection/profile.json` (a hidden folder, so ingest never indexes it):
-the page title, the heading, the chat's placeholder, the example questions, and an optional
+the page title, the heading, the chat's placeholder, the note shown above the chat, the
+example questions, the words that mark a place in this topic (`cue_words`), and an optional
 safety note with the warning signs (regular expressions, case-insensitive) that call for it.
 A collection without a profile, or with one that cannot be read, gets neutral wording, no
 examples and no safety note; a pattern that is not a valid expression is left out.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -40,9 +41,13 @@ class Profile:
     title: str = "Answers from the articles"
     heading: str = "Answers quoted from the articles"
     placeholder: str = "Ask a question about the articles."
+    standing_note: str = "**Answers only quote the listed articles, with their sources.**"
     examples: tuple[str, ...] = ()
     safety_note: str = ""  # the assistant's own words, added when a warning sign is described
     warning_signs: tuple[str, ...] = ()  # regular expressions
+    # Words that mark an answer of a kind whose words depend on the topic: {"place": [...]}
+    # (text.cue_pattern); general kinds (how long, why) need none.
+    cue_words: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     @cached_property
     def _signs(self) -> tuple[re.Pattern[str], ...]:
@@ -80,11 +85,19 @@ def load_profile(corpus_dir: Path) -> Profile:
     raw_signs = data.get("warning_signs")
     signs = tuple(p for p in (raw_signs if isinstance(raw_signs, list) else []) if _valid(p))
     note = data.get("safety_note")
+    raw_cues = data.get("cue_words")
+    cues = {
+        str(kind): tuple(w.strip() for w in words if isinstance(w, str) and w.strip())
+        for kind, words in (raw_cues.items() if isinstance(raw_cues, dict) else [])
+        if isinstance(words, list)
+    }
     return Profile(
         text("title"),
         text("heading"),
         text("placeholder"),
+        text("standing_note"),
         examples[:MAX_EXAMPLES],
         note.strip() if isinstance(note, str) else "",
         signs,
+        cues,
     )

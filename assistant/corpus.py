@@ -1,17 +1,24 @@
 """Corpus stage: find the files under the corpus folder and turn each into a `Document`.
 
-Does: walk the folder (sorted, hidden files ignored, directory symlinks not followed), read
-each supported file (UTF-8, else an encoding detected by charset-normalizer), normalise line
-ends the way Python's text mode does, take the title, and mark which lines are article content
-and which are page chrome (comment forms, share bars, cookie notices, ...).
-Does not: change the text (offsets must stay valid against the file), chunk, or embed.
+Does: walk the folder (sorted, hidden files and folders ignored, directory symlinks not
+followed) and read each supported file. Plain text (`.txt`, `.md`) is read as it is (UTF-8,
+else an encoding detected by charset-normalizer; line ends normalised the way Python's text
+mode does), its title taken, and its lines marked as article content or page chrome (comment
+forms, share bars, cookie notices, ...). HTML, PDF and Word files go through the extract stage
+(assistant/extract/), and the text it returns is kept in the corpus's hidden `.extracted/`
+folder, named by the original file's content hash, so a quote's offsets can be checked
+against that file and an unchanged file is not extracted again.
+Does not: change a plain-text file's text (offsets must stay valid against the file), chunk,
+or embed.
 
-Adding a format is one function: a loader `(source, text) -> Document` in `LOADERS`
-(HTML and PDF would first extract text, then call `_document`).
+Adding a format is one extractor in assistant/extract/ (`EXTRACTORS`); a plain-text format is
+one loader `(source, text) -> Document` in `LOADERS`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -61,8 +68,10 @@ def is_chrome(line: str) -> bool:
     return bool(s) and bool(_STARTER_RE.fullmatch(s) or _CHROME_RE.fullmatch(s))
 
 
-def content_spans(text: str) -> tuple[Span, ...]:
-    """Spans of the non-blank lines that are article content, in order, without line ends."""
+def content_spans(text: str, chrome: bool = True) -> tuple[Span, ...]:
+    """Spans of the non-blank lines that are article content, in order, without line ends.
+    With `chrome` off (extracted text, whose extractor already removed the page's furniture)
+    every non-blank line is content."""
     spans: list[Span] = []
     pos = 0
     for line in text.split("\n"):
@@ -70,9 +79,9 @@ def content_spans(text: str) -> tuple[Span, ...]:
         stripped = line.strip()
         if not stripped:
             continue
-        if _STARTER_RE.fullmatch(stripped.strip("*:#").strip()):
+        if chrome and _STARTER_RE.fullmatch(stripped.strip("*:#").strip()):
             break  # a comments / related-posts section: the article has ended
-        if is_chrome(line):
+        if chrome and is_chrome(line):
             continue
         lead = len(line) - len(line.lstrip())
         spans.append(Span(start + lead, start + len(line.rstrip())))
@@ -126,6 +135,60 @@ def _document(source: str, text: str, title: str, kind: str) -> Document:
     return Document(source=source, title=title, text=text, content=content, kind=kind)
 
 
+EXTRACTED = ".extracted"  # the corpus's hidden folder of extracted texts
+
+
+def extracted_path(corpus_dir: Path, path: Path, data: bytes) -> Path:
+    """Where the text extracted from `path` (with content `data`) is kept."""
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    relative = path.relative_to(corpus_dir)
+    return corpus_dir / EXTRACTED / relative.parent / f"{relative.name}.{digest}.txt"
+
+
+def load_extracted(path: Path, source: str, data: bytes, corpus_dir: Path) -> Document:
+    """An HTML, PDF or Word file: its extracted text, kept as a file (made once per content)."""
+    from assistant.extract import EXTRACTORS, KINDS
+    from assistant.extract.web import saved_from
+
+    suffix = path.suffix.lower()
+    keep = extracted_path(corpus_dir, path, data)
+    url = saved_from(data) if KINDS[suffix] == "html" else ""
+    if keep.is_file():
+        text = keep.read_text(encoding="utf-8")
+    else:
+        extracted = EXTRACTORS[suffix](data)
+        text, url = extracted.text, extracted.url
+        try:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            tmp = keep.with_name(f".{keep.name}.{os.getpid()}.tmp")
+            tmp.write_text(text, encoding="utf-8", newline="")
+            os.replace(tmp, keep)
+        except OSError as e:
+            reason = e.strerror or e
+            raise ValueError(f"its text cannot be saved in {EXTRACTED}/ ({reason})") from None
+    title = _first_line(text).lstrip("#").strip() if text.startswith("# ") else _first_line(text)
+    return Document(
+        source=source,
+        title=title,
+        text=text,
+        content=content_spans(text, chrome=False),
+        kind=KINDS[suffix],
+        text_file=source_name(keep),
+        url=url,
+    )
+
+
+def prune_extracted(corpus_dir: Path, keep: set[str]) -> None:
+    """Delete kept texts that no document uses any more (`keep`: their source names)."""
+    folder = corpus_dir / EXTRACTED
+    if not folder.is_dir():
+        return
+    for path in folder.rglob("*.txt"):
+        if source_name(path) not in keep:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
 def _first_line(text: str) -> str:
     return next((line.strip() for line in text.split("\n") if line.strip()), "")
 
@@ -172,12 +235,23 @@ def _walk(corpus_dir: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
-def read_document(path: Path, source: str, max_bytes: int) -> Document:
-    """Load one file. Raises ValueError with a reason a person can read."""
+def supported(path: Path) -> bool:
+    from assistant.extract import EXTRACTORS
+
+    return path.suffix.lower() in LOADERS or path.suffix.lower() in EXTRACTORS
+
+
+def read_document(
+    path: Path, source: str, max_bytes: int, corpus_dir: Path, named: Path | None = None
+) -> Document:
+    """Load one file. Raises ValueError with a reason a person can read. `named`: the path
+    the file is about to have (an upload being checked), for the kept extracted text."""
     loader = LOADERS.get(path.suffix.lower())
-    if loader is None:
-        supported = ", ".join(sorted(LOADERS))
-        raise ValueError(f"unsupported file type {path.suffix or '(none)'!r} ({supported})")
+    if not supported(path):
+        from assistant.extract import EXTRACTORS
+
+        names = ", ".join(sorted({*LOADERS, *EXTRACTORS}))
+        raise ValueError(f"unsupported file type {path.suffix or '(none)'!r} ({names})")
     try:
         if not path.is_file():
             if not path.exists() and not path.is_symlink():
@@ -195,6 +269,8 @@ def read_document(path: Path, source: str, max_bytes: int) -> Document:
         raise ValueError(f"cannot be read ({e.strerror or e})") from None
     if not data.strip():
         raise ValueError("empty file")
+    if loader is None:
+        return load_extracted(named or path, source, data, corpus_dir)
     return loader(source, decode(data))
 
 
@@ -211,7 +287,7 @@ def load_corpus(corpus_dir: Path, max_bytes: int) -> tuple[list[Document], list[
     for path in _walk(corpus_dir):
         source = source_name(path)
         try:
-            documents.append(read_document(path, source, max_bytes))
+            documents.append(read_document(path, source, max_bytes, corpus_dir))
         except ValueError as e:
             skipped.append(Skipped(source, str(e)))
     return documents, skipped

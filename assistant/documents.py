@@ -1,13 +1,28 @@
 """The types passed between pipeline stages: `Document` (a corpus file) and `Passage` (a chunk).
 
-Both are frozen. Offsets are character offsets into the file's text as Python reads it
-(UTF-8 or detected encoding, universal newlines), so `document.text[p.start:p.end] == p.text`.
+Both are frozen. Offsets are character offsets into the document's text: the file's text as
+Python reads it (UTF-8 or detected encoding, universal newlines) for plain text, or the text
+extracted at ingest and kept in `text_file` for HTML, PDF and Word files. Either way
+`document.text[p.start:p.end] == p.text`.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+
+PAGE_BREAK = "\f"  # between PDF pages in extracted text, on a line of its own
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What an extractor gets from an HTML, PDF or Word file: the text to index (Markdown-like
+    lines: `#`/`##` headings, one paragraph per line, `- ` list items, blank lines between
+    blocks, form feeds between PDF pages), its title, and the page's address if it has one."""
+
+    text: str
+    title: str
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -30,7 +45,14 @@ class Document:
     title: str
     text: str
     content: tuple[Span, ...]
-    kind: str = "text"
+    kind: str = "text"  # text, markdown, html, pdf, docx
+    text_file: str = ""  # where `text` is kept when it was extracted (not for plain text)
+    url: str = ""  # the address a web page was saved from, when known
+
+    def page_at(self, offset: int) -> int:
+        """The 1-based PDF page an offset falls on (pages are separated by form feeds in
+        the extracted text); 0 for documents without pages."""
+        return self.text.count(PAGE_BREAK, 0, offset) + 1 if self.kind == "pdf" else 0
 
     @property
     def sha(self) -> str:
@@ -48,6 +70,9 @@ class Passage:
     text: str
     start: int
     end: int
+    text_file: str = ""  # the extracted text file `start`/`end` index, when not plain text
+    page: int = 0  # 1-based PDF page, 0 when the source has no pages
+    url: str = ""  # the web address the source was saved from, when known
 
     @property
     def id(self) -> str:
@@ -73,3 +98,5 @@ class IndexedDocument:
     sha: str
     passages: int
     ingested_at: str
+    text_file: str = ""
+    url: str = ""

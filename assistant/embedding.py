@@ -207,7 +207,9 @@ def export(target: Path | None = None) -> Path:
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 
-    sample = tokenizer(["a short text", "leg cramps at night"], padding=True, return_tensors="pt")
+    sample = tokenizer(
+        ["a short text", "why does it happen at night"], padding=True, return_tensors="pt"
+    )
     names = ["input_ids", "attention_mask", "token_type_ids"]
     tmp = target / "model.onnx.tmp"
     with warnings.catch_warnings():

@@ -24,3 +24,8 @@ class QuestionError(AssistantError):
 class WriterError(AssistantError):
     """The optional language model is misconfigured, unreachable, too slow or failed; the
     answer falls back to the extractive one."""
+
+
+class ArticleError(AssistantError):
+    """An article that cannot be added, fetched or removed: a bad name, type, size, content
+    or address; the corpus folder and the index are left as they were."""

@@ -43,10 +43,11 @@ def metrics(results: list[Result], root: Path = Path(".")) -> dict[str, Any]:
     texts: dict[str, str] = {}
 
     def valid(c: Any) -> bool:
-        if c.source not in texts:
-            f = root / c.source
-            texts[c.source] = f.read_text(encoding="utf-8") if f.is_file() else ""
-        return bool(c.quote) and texts[c.source][c.start : c.end] == c.quote
+        name = c.text_file or c.source
+        if name not in texts:
+            f = root / name
+            texts[name] = f.read_text(encoding="utf-8") if f.is_file() else ""
+        return bool(c.quote) and texts[name][c.start : c.end] == c.quote
 
     ins = [r for r in results if r.row["kind"] == "in"]
     outs = [r for r in results if r.row["kind"] == "out"]

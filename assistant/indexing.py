@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.chunking import chunk, sentences
-from assistant.corpus import load_corpus
+from assistant.corpus import load_corpus, prune_extracted
 from assistant.documents import Document, Passage, Skipped
 from assistant.embedding import Embedder, embed_text, sentence_text
 from assistant.errors import CorpusError, IndexStoreError
@@ -104,10 +104,10 @@ def _embed_and_add(
     return written
 
 
-def ingest_lock(settings: Settings) -> Any:
+def ingest_lock(settings: Settings, wait: float = 0) -> Any:
     """One ingest at a time per index: a lock file beside the on-disk index, or in the temp
     folder (per server URL and collection) for a Chroma server. Released when the process
-    ends, however it ends."""
+    ends, however it ends. `wait`: seconds to wait for another ingest to finish."""
     import hashlib
     import tempfile
 
@@ -119,7 +119,7 @@ def ingest_lock(settings: Settings) -> Any:
     else:
         Path(settings.db_dir).mkdir(parents=True, exist_ok=True)
         path = Path(settings.db_dir) / f".ingest-{settings.collection}.lock"
-    lock = FileLock(str(path), timeout=0)
+    lock = FileLock(str(path), timeout=wait)
 
     class _Held:
         def __enter__(self) -> None:
@@ -163,8 +163,10 @@ def ingest(
     store: Store | None = None,
     embedder: Embedder | None = None,
     progress: ProgressFactory | None = None,
+    wait: float = 0,
 ) -> IngestReport:
-    """Sync the index with `settings.corpus_dir`. Raises `AssistantError` subclasses."""
+    """Sync the index with `settings.corpus_dir`. Raises `AssistantError` subclasses.
+    `wait`: seconds to wait for another ingest of the same index to finish first."""
     t0 = time.perf_counter()
     store = store or Store(settings)
     documents, skipped = load_corpus(settings.corpus_dir, settings.max_file_bytes)
@@ -173,11 +175,12 @@ def ingest(
         more = f" ({len(skipped)} files skipped: {reasons})" if skipped else ""
         raise CorpusError(
             f"The corpus folder {settings.corpus_dir} holds no document that can be indexed "
-            f"(supported: .txt, .md){more}. The index was left as it was."
+            f"(supported: .txt, .md, .html, .pdf, .docx){more}. The index was left as it "
+            "was."
         )
 
     _ = store.collection  # opens (and checks) the index before anything else touches it
-    with ingest_lock(settings):
+    with ingest_lock(settings, wait):
         store.reset_if_unversioned()
         store.clean_up()  # what a killed ingest left behind
         indexed = store.documents()
@@ -196,7 +199,13 @@ def ingest(
             store.commit(written, gone)  # the single write that makes the new index live
             store.clean_up()
         embedded = sum(len(r.passages) for r in written)
-    after = store.documents()
+        after = store.documents()
+        # Texts extracted for versions no longer indexed (after the commit, so the index that
+        # was live until now could still show its quotes' files).
+        prune_extracted(
+            settings.corpus_dir,
+            {d.text_file for d in documents} | {d.text_file for d in after.values()},
+        )
     if not after:
         raise CorpusError(f"No document from {settings.corpus_dir} could be indexed.")
     return IngestReport(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 CONTEXT_CHARS = 160
@@ -39,6 +40,9 @@ CSS = """
 .sources-panel .article:has(mark:target) { display: block; }
 .sources-panel .article mark:target { outline: 2px solid #d97706; }
 .sources-panel .empty { color: var(--body-text-color-subdued); }
+.sources-panel .file, .sources-panel .origin { font-size: 0.8em;
+  color: var(--body-text-color-subdued); }
+.sources-panel .origin { white-space: normal; margin-bottom: 6px; }
 .sources-panel .for { font-size: 0.85em; color: var(--body-text-color-subdued);
   margin-bottom: 8px; }
 """
@@ -130,26 +134,63 @@ def sources_html(
         text = texts.get(c["source"], "")
         section = f' · <span class="section">{_e(c["heading"])}</span>' if c.get("heading") else ""
         quote = context_html(text, int(c["start"]), int(c["end"])) if text else _e(c["quote"])
+        page = f", page {int(c['page'])}" if c.get("page") else ""
         parts.append(
             f'<a class="card" id="card-{key}-{int(c["n"])}" href="#{mark_id}" '
             f'title="Open the article at this quote">'
             f'<div class="card-head"><span class="n">[{int(c["n"])}]</span>'
             f"<b>{_e(c['title'])}</b>{section}</div>"
             f'<p class="context">{quote}</p>'
+            f'<span class="file">{_e(c["source"])}{page}</span> '
             f'<span class="open">Open in the article ↓</span></a>'
         )
     for i, (source, spans) in enumerate(marks.items()):
         text = texts.get(source)
         if text is None:
             continue
+        cited = next(c for c in citations if c["source"] == source)
         parts.append(
             f'<div class="article" id="article-{key}-{i}" data-source="{_e(source)}">'
-            f"{article_html(text, spans)}</div>"
+            f"{_origin(cited)}{article_html(text, spans)}</div>"
         )
     parts.append("</div>")
     return "".join(parts)
 
 
-def articles_table(documents: Sequence[Any]) -> list[list[Any]]:
-    """Rows for the Articles tab: title, passages, when ingested, file."""
-    return [[d.title, d.passages, d.ingested_at.replace("T", " "), d.source] for d in documents]
+def _origin(citation: Mapping[str, Any]) -> str:
+    """The line above an article's text: its file, where its text was extracted to, and the
+    web address it was saved from (a link that opens in a new tab)."""
+    parts = [f"From <b>{_e(citation['source'])}</b>"]
+    if citation.get("text_file"):
+        parts.append(f"; the text extracted from it ({_e(citation['text_file'])}) is shown")
+    url = str(citation.get("url") or "")
+    if url.startswith(("http://", "https://")):
+        parts.append(
+            f'; saved from <a href="{_e(url)}" target="_blank" rel="noopener noreferrer">'
+            f"{_e(url)}</a>"
+        )
+    return f'<div class="origin">{"".join(parts)}</div>'
+
+
+def articles_table(documents: Sequence[Any], corpus_dir: Path | None = None) -> list[list[Any]]:
+    """Rows for the Articles tab: title, file (within the corpus folder), passages, when
+    added (ingested)."""
+    return [
+        [d.title, file_label(d.source, corpus_dir), d.passages, _when(d.ingested_at)]
+        for d in documents
+    ]
+
+
+def file_label(source: str, corpus_dir: Path | None) -> str:
+    """A source as people know it: its path inside the corpus folder ("guide.pdf")."""
+    if corpus_dir is None:
+        return source
+    try:
+        return Path(source).resolve().relative_to(corpus_dir.resolve()).as_posix()
+    except (ValueError, OSError):
+        return source
+
+
+def _when(iso: str) -> str:
+    """ "2026-11-22T06:33:00+00:00" as "2026-11-22 06:33:00" (the column says UTC)."""
+    return iso.replace("T", " ").removesuffix("+00:00")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.text import STOPWORDS, english_ranks, words
+from assistant.text import STOPWORDS, cue_pattern, english_ranks, words
 
 # Control and format characters, bidirectional overrides, and lone surrogates (which no file or
 # terminal can hold) are dropped from questions.
@@ -37,6 +37,7 @@ class Query:
     intent: str  # see intent()
     corrections: tuple[tuple[str, str], ...] = ()
     explained: frozenset[str] = frozenset()  # words of lay terms the glossary explains
+    cue: re.Pattern | None = None  # words an answer of this intent holds (text.cue_pattern)
 
 
 def tidy(text: str) -> str:
@@ -222,8 +223,10 @@ def understand(
     vocabulary: Collection[str],
     glossary: Glossary = (),
     spelling: bool = True,
+    cue_words: Mapping[str, Sequence[str]] | None = None,
 ) -> Query:
     """The query for a question; `glossary` is the collection's lay terms (`lay_terms`);
+    `cue_words` its words for answer kinds that depend on the topic (collection.Profile);
     `spelling` switches correction off for the held-out report's with/without comparisons."""
     asked = tidy(question)
     resolved = resolve(asked, [tidy(h) for h in history])
@@ -235,4 +238,5 @@ def understand(
         intent=intent(fixed),
         corrections=changes,
         explained=explained,
+        cue=cue_pattern(intent(fixed), cue_words),
     )

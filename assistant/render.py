@@ -12,7 +12,8 @@ from assistant.answer import Answer
 
 
 def to_json(answer: Answer) -> dict[str, Any]:
-    """The answer object of CONTRACT.md, plus `note` (the assistant's own note), `writer`
+    """The answer object of CONTRACT.md (`text_file` and `page` only where they apply, and
+    `url` for a saved web page's address), plus `note` (the assistant's own note), `writer`
     ("extractive" or the language model's name), `dropped_sentences` (generated sentences the
     grounding check removed) and `writer_error` (why a configured model was not used)."""
     return {
@@ -31,6 +32,9 @@ def to_json(answer: Answer) -> dict[str, Any]:
                 "end": c.end,
                 "score": round(c.score, 4),
             }
+            | ({"text_file": c.text_file} if c.text_file else {})
+            | ({"page": c.page} if c.page else {})
+            | ({"url": c.url} if c.url else {})
             for c in answer.citations
         ],
         "timings_ms": answer.timings_ms,
@@ -58,7 +62,9 @@ def to_text(answer: Answer) -> str:
         for c in answer.citations:
             section = f" — {c.heading}" if c.heading else ""
             lines.append(f"[{c.n}] {c.title}{section}")
-            lines.append(f"    {c.source}, characters {c.start}–{c.end}")
+            where = f", page {c.page}" if c.page else ""
+            text = f" (text in {c.text_file})" if c.text_file else ""
+            lines.append(f"    {c.source}{where}, characters {c.start}–{c.end}{text}")
             quote = textwrap.fill(
                 f"“{' '.join(c.quote.split())}”",
                 width=88,

@@ -85,6 +85,7 @@ class Evidence:
     # the query's content stems with their idf (a stem the corpus lacks gets the highest)
     terms: tuple[tuple[str, float], ...] = ()
     intent: str = ""  # the kind of answer asked for (query.intent)
+    cue: re.Pattern | None = None  # what an answer of that kind holds (query.cue)
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,11 @@ class Retriever:
                     self._lexical, self._version = lexical, version
             return self._lexical
 
+    def refresh(self) -> None:
+        """Check the index's version on the next question (this process just changed it)."""
+        with self._lock:
+            self._checked = float("-inf")
+
     def warm(self) -> None:
         """Load the model and build BM25 now rather than on the first question."""
         self.lexical()
@@ -149,8 +155,7 @@ class Retriever:
         evidence, complete = self._search(query, top)
         if complete and self.store.reconnects == reconnects:
             return evidence
-        with self._lock:
-            self._checked = float("-inf")  # re-check the index's version on the next read
+        self.refresh()
         return self._search(query, top)[0]
 
     def _search(self, query: Query, top: int) -> tuple[Evidence, bool]:
@@ -227,7 +232,7 @@ class Retriever:
             query=searched,
             passages=hits,
             sentences=rank_sentences(
-                self._sentence_features(hits, found, vector, focus, stems, lexical, query.intent),
+                self._sentence_features(hits, found, vector, focus, stems, lexical, query.cue),
                 self.weights.sentence,
             ),
             missing=q.missing,
@@ -239,6 +244,7 @@ class Retriever:
                 if s not in explained
             ),
             intent=query.intent,
+            cue=query.cue,
         )
         # Complete unless a passage that has sentences came back without them.
         return evidence, all(found.get(h.id) or not sentences(h.passage) for h in hits)
@@ -293,7 +299,7 @@ class Retriever:
         focus: list[float],
         stems: list[str],
         lexical: Lexical,
-        intent: str,
+        cue: re.Pattern | None,
     ) -> list[ScoredSentence]:
         """Every sentence of the hits with its features (scoring.FEATURES), not yet scored."""
         import numpy as np
@@ -331,7 +337,7 @@ class Retriever:
                             "sim": sim,
                             "overlap": overlap(sentence.text),
                             "label_overlap": overlap(label.group(1)) if label else 0.0,
-                            "cue": cue_score(sentence.text, intent),
+                            "cue": cue_score(sentence.text, cue),
                             "general": general,
                             "rank": 1.0 - rank / len(hits),
                             "bm25": hit.lexical / top_bm25,

@@ -30,6 +30,15 @@ class Settings:
     llm: str | None = None  # the answer writer: none, openai:URL:MODEL, ollama:MODEL, llamacpp:PATH
     llm_timeout: int = 60  # seconds a language model may take for one answer
     llm_api_key: str | None = field(default=None, repr=False)  # openai: else OPENAI_API_KEY
+    auth: str | None = field(default=None, repr=False)  # "user:password" for the chat page
+
+    @property
+    def login(self) -> tuple[str, str] | None:
+        """(user, password) from `auth`, or None when no login is set."""
+        if not self.auth:
+            return None
+        user, _, password = self.auth.partition(":")
+        return user, password
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -68,8 +77,18 @@ class Settings:
             llm=get("LLM"),
             llm_timeout=get_int("LLM_TIMEOUT", base.llm_timeout),
             llm_api_key=get("LLM_API_KEY") or env.get("OPENAI_API_KEY") or None,
+            auth=_auth(get("AUTH")),
         )
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (used by entry points for command-line flags)."""
         return replace(self, **changes)
+
+
+def _auth(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    user, sep, password = raw.partition(":")
+    if not sep or not user or not password:
+        raise AssistantError(f"{PREFIX}AUTH must look like user:password.")
+    return raw

@@ -57,7 +57,7 @@ def _meta(p: Passage, sha: str, when: str) -> dict[str, Any]:
         "end": p.end,
         "doc_sha": sha,
         "ingested_at": when,
-    }
+    } | ({"text_file": p.text_file, "page": p.page, "url": p.url} if p.text_file else {})
 
 
 def _passage(text: str, meta: dict[str, Any]) -> Passage:
@@ -68,6 +68,9 @@ def _passage(text: str, meta: dict[str, Any]) -> Passage:
         text=text,
         start=int(meta["start"]),
         end=int(meta["end"]),
+        text_file=str(meta.get("text_file", "")),
+        page=int(meta.get("page", 0)),
+        url=str(meta.get("url", "")),
     )
 
 
@@ -171,7 +174,8 @@ class Store:
         self.collection.modify(metadata=meta)
 
     def manifest(self) -> dict[str, dict[str, Any]]:
-        """source -> {"sha", "title", "passages", "ingested_at"} of the live documents."""
+        """source -> {"sha", "title", "passages", "ingested_at"[, "text_file", "url"]} of the
+        live documents."""
         raw = self._metadata().get("manifest")
         return json.loads(raw) if isinstance(raw, str) else {}
 
@@ -196,6 +200,8 @@ class Store:
                 sha=str(d["sha"]),
                 passages=int(d.get("passages", 0)),
                 ingested_at=str(d.get("ingested_at", "")),
+                text_file=str(d.get("text_file", "")),
+                url=str(d.get("url", "")),
             )
             for source, d in sorted(self.manifest().items())
         }
@@ -352,12 +358,16 @@ class Store:
             if old:
                 hidden.add(old["sha"])
             hidden.discard(r.document.sha)
-            manifest[r.document.source] = {
-                "sha": r.document.sha,
-                "title": r.document.title,
-                "passages": len(r.passages),
-                "ingested_at": when,
-            }
+            manifest[r.document.source] = (
+                {
+                    "sha": r.document.sha,
+                    "title": r.document.title,
+                    "passages": len(r.passages),
+                    "ingested_at": when,
+                }
+                | ({"text_file": r.document.text_file} if r.document.text_file else {})
+                | ({"url": r.document.url} if r.document.url else {})
+            )
         for source in removed:
             old = manifest.pop(source, None)
             if old:

@@ -8,6 +8,7 @@ Does not: load anything heavy (PyStemmer is a small C extension).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -69,17 +70,29 @@ _CUES = {
         re.I,
     ),
     "kinds": re.compile(r"^[^:.!?]{2,60}:\s"),  # a labelled list item: "Deep tissue massage: ..."
-    "place": re.compile(
-        r"\b(calf|calves|thighs?|feet|foot|toes?|ankles?|knees?|hamstrings?|shins?|hips?|"
-        r"arms?|hands?|back|neck|muscles? of)\b",
-        re.I,
-    ),
 }
 
 
-def cue_score(sentence: str, intent: str) -> float:
-    """1.0 when the sentence carries a cue word for the question's intent, else 0.0."""
-    cue = _CUES.get(intent)
+def cue_pattern(
+    intent: str, cue_words: Mapping[str, Sequence[str]] | None = None
+) -> re.Pattern | None:
+    """The cue for an intent: general English for most; for the others ("place": which
+    words name a place depends on the topic, body parts or rooms or countries) the
+    collection's own words (`cue_words`, from its profile), or None when it has none."""
+    if intent in _CUES:
+        return _CUES[intent]
+    words = tuple(w for w in (cue_words or {}).get(intent, ()) if w.strip())
+    return _words_pattern(words) if words else None
+
+
+@lru_cache(maxsize=32)
+def _words_pattern(words: tuple[str, ...]) -> re.Pattern:
+    alternatives = "|".join(re.escape(w.strip()) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"\b({alternatives})\b", re.I)
+
+
+def cue_score(sentence: str, cue: re.Pattern | None) -> float:
+    """1.0 when the sentence carries the question's cue (see `cue_pattern`), else 0.0."""
     return 1.0 if cue is not None and cue.search(sentence) else 0.0
 
 

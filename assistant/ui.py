@@ -1,13 +1,16 @@
-"""UI stage: the Gradio chat, a thin layer over `Assistant`.
+"""UI stage: the Gradio chat, a thin layer over `Assistant` and `articles`.
 
 Does: a chat whose answers stream in (a language model's words as it writes them, then the
 checked answer; or the quoted answer line by line), a line saying who writes the answers and a
-quotes-only toggle when a language model is set up, the collection's title and example
-questions (its `.collection/profile.json`, collection.py), a
-clear-conversation button, a sources panel (cards for the latest answer, or for any earlier
-answer the user clicks), an Articles tab, thumbs up/down feedback appended to a JSONL file,
-and the contract's `/ask` API endpoint. Questions are shown as text (escaped), never as markup.
-Does not: answer anything itself; all answering is `Assistant.ask`.
+quotes-only toggle when a language model is set up, the collection's title, standing note and
+example questions (its `.collection/profile.json`, collection.py), a clear-conversation
+button, a sources panel (cards for the latest answer, or for any earlier answer the user
+clicks), an Articles tab (the indexed documents; upload to add, pick one to remove, when
+`can_change`), thumbs up/down feedback appended to a JSONL file, and the contract's `/ask`,
+`/add_article` and `/remove_article` API endpoints. Questions are shown as text (escaped),
+never as markup.
+Does not: answer anything itself (all answering is `Assistant.ask`), or touch the corpus
+folder itself (adding and removing is articles.py, one change at a time, on this app's index).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -24,18 +28,25 @@ from typing import Any
 
 import gradio as gr
 
+from assistant import articles
 from assistant.answer import escape
 from assistant.api import Assistant
-from assistant.errors import AssistantError, QuestionError
-from assistant.panels import CSS, articles_table, sources_html
+from assistant.errors import ArticleError, AssistantError, CorpusError, QuestionError
+from assistant.indexing import IngestReport, ingest
+from assistant.panels import CSS, articles_table, file_label, sources_html
 from assistant.render import to_json
 from assistant.settings import Settings
 
-NOTE = (
-    "**Answers only quote the listed articles, with their sources. They are not medical "
-    "advice:** for a medical problem, see a clinician."
-)
 UNAVAILABLE = "The articles' index is unavailable right now; please try again in a moment."
+LOCKED = (
+    "Adding and removing articles is off: this page is served beyond this machine without a "
+    "login. Start it with `ASSISTANT_AUTH=user:password` to allow it."
+)
+LOCKED_ERROR = (
+    "Changing articles needs a login when the app is served beyond this machine; set "
+    "ASSISTANT_AUTH=user:password."
+)
+ARTICLE_COLUMNS = ("Title", "File", "Passages", "Added (UTC)")
 FAILED = "Something went wrong while answering this question; the details are in the server log."
 STREAM_DELAY = 0.03  # seconds between streamed lines: enough to see the answer arrive
 # Questions answered at once. Assistant.ask is thread-safe; more than the cores buys little.
@@ -47,15 +58,17 @@ def _file_text(source: str, mtime: float) -> str:
     return Path(source).read_text(encoding="utf-8")
 
 
-def file_texts(answer: dict[str, Any] | None, indexed: set[str]) -> dict[str, str]:
-    """Texts of the files an answer cites; only files the index holds are ever read."""
+def file_texts(answer: dict[str, Any] | None, indexed: dict[str, str]) -> dict[str, str]:
+    """Texts the quotes of an answer index, by source: the file itself, or the text extracted
+    from it (`text_file`). Only files the index holds (`indexed`: source -> text file, ""
+    for plain text) are ever read."""
     out = {}
     for c in (answer or {}).get("citations", []):
         source = c["source"]
         if source in indexed and source not in out:
-            path = Path(source)
+            path = Path(indexed[source] or source)
             try:
-                out[source] = _file_text(source, path.stat().st_mtime)
+                out[source] = _file_text(str(path), path.stat().st_mtime)
             except OSError:
                 continue  # the file changed or went away since ingest: show the quote only
     return out
@@ -112,7 +125,25 @@ class Feedback:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
+def _progress_factory(progress: Any) -> Callable[[int], Callable[[int], None]]:
+    """Ingest's progress callbacks, shown on the page as a Gradio progress bar."""
+
+    def start(total: int) -> Callable[[int], None]:
+        done = [0]
+        progress((0, total), desc="Embedding", unit="texts")
+
+        def tick(n: int) -> None:
+            done[0] += n
+            progress((done[0], total), desc="Embedding", unit="texts")
+
+        return tick
+
+    return start
+
+
+def build(assistant: Assistant, settings: Settings, can_change: bool = True) -> gr.Blocks:
+    """The page; `can_change`: whether adding and removing articles is allowed (off when
+    served beyond this machine without a login)."""
     feedback = Feedback(settings.feedback_path)
 
     def documents() -> dict[str, Any]:
@@ -128,7 +159,7 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
         return [f"{t}" + (f" ({'; '.join(h)})" if h else "") for t, h in sections.items()]
 
     def panel(answer: dict[str, Any] | None, key: str, label: str = "") -> str:
-        texts = file_texts(answer, set(documents()))
+        texts = file_texts(answer, {s: d.text_file for s, d in documents().items()})
         refused = answer is not None and not answer.get("citations")
         return sources_html(answer, texts, key, covered() if refused else (), label)
 
@@ -219,10 +250,93 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
         except Exception as e:
             return {"question": question, "error": trouble(e)}
 
+    lock = threading.Lock()  # one change to the articles at a time
+
+    def change(
+        action: Callable[[Callable[[Settings], IngestReport]], IngestReport], progress: Any = None
+    ) -> IngestReport:
+        """Run an add or a remove (given the ingest to call) on this app's index."""
+
+        def run(s: Settings) -> IngestReport:
+            factory = None
+            if progress is not None:
+                factory = _progress_factory(progress)
+            return ingest(
+                s,
+                store=assistant.store,
+                embedder=assistant.embedder,
+                progress=factory,
+                wait=articles.WAIT_FOR_INGEST,
+            )
+
+        if not can_change:
+            raise ArticleError(LOCKED_ERROR)
+        with lock:
+            try:
+                return action(run)
+            finally:
+                assistant.retriever.refresh()  # the next question sees the change
+
+    def listing() -> tuple[list[list[Any]], Any]:
+        docs = list(documents().values())
+        corpus = settings.corpus_dir
+        choices = [(file_label(d.source, corpus), d.source) for d in docs]
+        return articles_table(docs, corpus), gr.update(choices=choices, value=None)
+
+    def add_uploads(files: list[str] | None, progress: Any = gr.Progress()) -> tuple:  # noqa: B008
+        lines = []
+        for f in files or []:
+            path = Path(f)
+            try:
+                report = change(
+                    lambda run, path=path: articles.add_file(settings, path, path.name, run),
+                    progress,
+                )
+                n = report.embedded
+                lines.append(f"Added **{escape(path.name)}** ({n} passage{'s' * (n != 1)}).")
+            except AssistantError as e:
+                lines.append(f"⚠️ {escape(str(e))}")
+        return ("\n\n".join(lines), *listing(), None)
+
+    def remove_chosen(source: str | None) -> tuple:
+        if not source:
+            return "Choose an article to remove first.", *listing()
+        try:
+            change(lambda run: articles.remove(settings, source, set(documents()), run))
+            message = f"Removed **{escape(source)}** (kept in the corpus's .removed folder)."
+        except AssistantError as e:
+            message = f"⚠️ {escape(str(e))}"
+        return message, *listing()
+
+    def add_article_api(file: str | None) -> dict:
+        """Add one file to the corpus and index it; returns the ingest summary."""
+        if not file:
+            return {"error": "No file was given."}
+        path = Path(file)
+        try:
+            run = lambda run: articles.add_file(settings, path, path.name, run)  # noqa: E731
+            return change(run).to_json()
+        except Exception as e:
+            return {"error": trouble_changing(e)}
+
+    def remove_article_api(source: str) -> dict:
+        """Remove an article (a citation's `source`) and update the index; the summary."""
+        try:
+            run = lambda run: articles.remove(settings, source, set(documents()), run)  # noqa: E731
+            return change(run).to_json()
+        except Exception as e:
+            return {"error": trouble_changing(e)}
+
+    def trouble_changing(e: Exception) -> str:
+        if isinstance(e, ArticleError | CorpusError):
+            return str(e)
+        return trouble(e)
+
+    changing = {"api_visibility": "private", "concurrency_limit": 1, "concurrency_id": "articles"}
     profile = assistant.profile  # title and examples: the collection's own
     with gr.Blocks(title=profile.title) as app:
         gr.Markdown(f"## {escape(profile.heading)}")
-        gr.Markdown(NOTE, elem_id="standing-note")
+        gr.Markdown(profile.standing_note, elem_id="standing-note")
         with gr.Row():
             gr.Markdown(writer_status(assistant), elem_id="writer")
             extractive = gr.Checkbox(
@@ -264,10 +378,32 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
         with gr.Tab("Articles"):
             gr.Markdown("The documents the assistant answers from.")
             table = gr.Dataframe(
-                headers=["Title", "Passages", "Ingested (UTC)", "File"],
+                headers=list(ARTICLE_COLUMNS),
                 interactive=False,
                 elem_id="articles",
             )
+            if can_change:
+                upload = gr.File(
+                    label="Add articles: drop files here (.txt, .md, .html, .pdf, .docx)",
+                    file_count="multiple",
+                    file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"],
+                    elem_id="upload",
+                )
+                with gr.Row():
+                    choice = gr.Dropdown(
+                        label="Remove an article",
+                        choices=[],
+                        elem_id="remove-choice",
+                        scale=4,
+                    )
+                    remove_button = gr.Button("Remove", variant="stop", elem_id="remove", scale=1)
+            else:
+                gr.Markdown(LOCKED, elem_id="articles-locked")
+            status = gr.Markdown(elem_id="articles-status")
+            # The contract's /add_article and /remove_article, for scripts (gradio_client).
+            api_file = gr.File(visible=False)
+            api_source = gr.Textbox(visible=False)
+            api_out = gr.JSON(visible=False)
 
         outputs = [chatbot, answers, sources, box]
         chat = {
@@ -282,20 +418,28 @@ def build(assistant: Assistant, settings: Settings) -> gr.Blocks:
         clear_button.click(clear, None, outputs, api_visibility="private")
         chatbot.select(show_sources, [answers], [sources], api_visibility="private")
         chatbot.like(rate, [answers], None, api_visibility="private")
-        app.load(
-            lambda: articles_table(list(documents().values())),
-            None,
-            table,
-            api_visibility="private",
-        )
+        if can_change:
+            app.load(listing, None, [table, choice], api_visibility="private")
+            upload.upload(add_uploads, [upload], [status, table, choice, upload], **changing)
+            remove_button.click(remove_chosen, [choice], [status, table, choice], **changing)
+        else:
+            app.load(lambda: listing()[0], None, table, api_visibility="private")
         gr.api(ask_api, api_name="ask", concurrency_limit=CONCURRENCY)
+        api_trigger = gr.Button(visible=False)
+        api_trigger.click(add_article_api, [api_file], api_out, api_name="add_article")
+        api_trigger.click(remove_article_api, [api_source], api_out, api_name="remove_article")
     return app
 
 
 def launch(
-    assistant: Assistant, settings: Settings, host: str, port: int, auth: Any = None
+    assistant: Assistant,
+    settings: Settings,
+    host: str,
+    port: int,
+    auth: Any = None,
+    can_change: bool = True,
 ) -> None:
-    build(assistant, settings).launch(
+    build(assistant, settings, can_change).launch(
         server_name=host,
         server_port=port,
         auth=auth,

@@ -59,10 +59,12 @@ def test_a_switched_off_signal_counts_zero_and_gets_no_weight() -> None:
 def test_cross_validation_never_trains_on_a_held_out_family(labelled_cases, monkeypatch) -> None:
     trained: dict[int, tuple[set[tuple[str, str]], set[str]]] = {}  # weights -> its training
     answered: list[tuple[Case, int]] = []
+    alive: list[object] = []
     fit_all, answer_case = calibration.fit_all, calibration.answer_case
 
     def fit_recording(train, base, use=calibration.RULES):  # noqa: ANN001, ANN202
         weights = fit_all(train, base, use)
+        alive.append(weights)  # (an id is only unique while its object lives)
         trained[id(weights)] = (
             {(c.corpus, c.row["family"]) for c in train},
             {c.corpus for c in train},

@@ -102,6 +102,7 @@ def test_bad_files_are_skipped_with_reasons(tmp_path: Path) -> None:
     (corpus / "empty.txt").write_text("")
     (corpus / "image.txt").write_bytes(b"\x00\x01\x02binary")
     (corpus / "notes.docx").write_bytes(b"PK\x03\x04")
+    (corpus / "sheet.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     (corpus / "huge.txt").write_text("word " * 400)
     (corpus / "dangling.txt").symlink_to(corpus / "missing.txt")
     (corpus / "loop").symlink_to(corpus)  # a directory symlink loop: not followed
@@ -109,10 +110,18 @@ def test_bad_files_are_skipped_with_reasons(tmp_path: Path) -> None:
     docs, skipped = load_corpus(corpus, max_bytes=1000)
     assert [d.title for d in docs] == ["Heat"]
     reasons = {Path(s.path).name: s.reason for s in skipped}
-    assert set(reasons) == {"empty.txt", "image.txt", "notes.docx", "huge.txt", "dangling.txt"}
+    assert set(reasons) == {
+        "empty.txt",
+        "image.txt",
+        "notes.docx",
+        "sheet.xls",
+        "huge.txt",
+        "dangling.txt",
+    }
     assert "empty" in reasons["empty.txt"]
     assert "binary" in reasons["image.txt"]
-    assert "unsupported" in reasons["notes.docx"]
+    assert "not a valid Word document" in reasons["notes.docx"]
+    assert "unsupported" in reasons["sheet.xls"]
     assert "too large" in reasons["huge.txt"]
     assert "not a regular file" in reasons["dangling.txt"]
 

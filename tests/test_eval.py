@@ -35,11 +35,8 @@ def test_held_out_quality_floors(labelled_cases) -> None:
     for entry in report.values():
         for case, answer in entry["answers"]:
             for c in answer.citations:
-                text = (
-                    Path(c.source).read_text("utf-8")
-                    if Path(c.source).is_absolute()
-                    else ((calibration.ROOT / c.source).read_text("utf-8"))
-                )
+                name = Path(c.text_file or c.source)  # HTML, PDF, Word: the extracted text
+                text = (name if name.is_absolute() else calibration.ROOT / name).read_text("utf-8")
                 assert text[c.start : c.end] == c.quote
             assert not (answer.refused and answer.citations)
             for n in range(1, 10):

@@ -141,7 +141,7 @@ def test_sources_panel_reads_only_indexed_files() -> None:
             {"source": "corpus/massage-for-leg-cramps.txt"},
         ]
     }
-    texts = file_texts(answer, {"corpus/massage-for-leg-cramps.txt"})
+    texts = file_texts(answer, {"corpus/massage-for-leg-cramps.txt": ""})
     assert list(texts) == ["corpus/massage-for-leg-cramps.txt"]
 
 
