@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup llm run test ingest lint format clean browser bench
+.PHONY: setup llm run test test-fast ingest lint format clean browser bench
 
 setup: $(STAMP)
 
@@ -54,6 +54,10 @@ browser:
 
 test: setup llm lint browser
 	$(PY) -m pytest
+
+# The inner loop: the unit tier only (no model, no Chroma, no processes or browser), under 30 s.
+test-fast: setup
+	$(PY) -m pytest -m unit -q
 
 # Performance figures for the README (takes a while at 100k passages; see README).
 bench: setup

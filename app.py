@@ -2,7 +2,7 @@
 
 import sys
 
-from assistant.cli import app_main
+from assistant.present.cli import app_main
 
 if __name__ == "__main__":
     sys.exit(app_main())

@@ -2,7 +2,7 @@
 
 import sys
 
-from assistant.cli import ingest_main
+from assistant.present.cli import ingest_main
 
 if __name__ == "__main__":
     sys.exit(ingest_main())

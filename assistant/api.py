@@ -1,9 +1,12 @@
-"""The Python API used by the CLI and the UI: `Assistant(settings).ask(question, history)`.
+"""The Python API used by the CLI and the UI: `build_assistant(settings).ask(question, history)`.
 
 Does: validate the question, resolve it against the conversation (query.py), retrieve
 evidence (retrieval.py), compose the quoted answer or refusal (answer.py), and, when a language
 model is configured (`ASSISTANT_LLM`), have it rewrite an answered question's quotes
 (writer.py) and keep only the sentences the quotes support (grounding.py); time each step.
+`build_assistant` is the one wiring point: it builds the parts (store, embedder, retriever,
+writer, weights, the collection's profile) and hands them to `Assistant`; tests and the bench
+pass their own parts (a shared model, a fake) through it.
 Heavy parts (model, Chroma, BM25, the language model) load once, on first use or on `warm()`.
 Does not: keep conversation state; the caller passes the earlier questions in `history`.
 """
@@ -14,35 +17,68 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from assistant import grounding
-from assistant.answer import Answer, compose, escape
-from assistant.collection import load_profile
+from assistant.answer import grounding
+from assistant.answer.compose import compose
+from assistant.answer.writer import Writer, make
+from assistant.collection import Profile, load_profile
 from assistant.embedding import Embedder
 from assistant.errors import QuestionError, WriterError
-from assistant.query import lay_terms, tidy, understand
-from assistant.retrieval import Retriever
+from assistant.search.query import lay_terms, tidy, understand
+from assistant.search.retriever import Retriever
 from assistant.settings import Settings
 from assistant.store import Store
+from assistant.text import escape
+from assistant.types import Answer
 from assistant.weights import Weights
 from assistant.weights import load as load_weights
-from assistant.writer import Writer, make
+
+
+def build_assistant(
+    settings: Settings,
+    *,
+    weights: Weights | None = None,
+    embedder: Embedder | None = None,
+    store: Store | None = None,
+    writer: tuple[Writer | None, str] | None = None,
+) -> Assistant:
+    """An `Assistant` with its parts built from `settings`; any part given is used instead.
+    `writer` is (the language model or None, why a configured one is unusable)."""
+    weights = weights or load_weights()
+    store = store or Store(settings)
+    embedder = embedder or Embedder(settings.batch_size, settings.backend)
+    return Assistant(
+        settings,
+        store=store,
+        embedder=embedder,
+        retriever=Retriever(store, embedder, weights),
+        weights=weights,
+        profile=load_profile(settings.corpus_dir),
+        writer=writer if writer is not None else make(settings),
+    )
 
 
 class Assistant:
+    """Answers questions with the parts it is given (see `build_assistant`)."""
+
     def __init__(
         self,
         settings: Settings,
-        weights: Weights | None = None,
-        embedder: Embedder | None = None,
+        *,
+        store: Store,
+        embedder: Embedder,
+        retriever: Retriever,
+        weights: Weights,
+        profile: Profile,
+        writer: tuple[Writer | None, str] = (None, ""),
     ) -> None:
         self.settings = settings
-        self.weights = weights or load_weights()
-        self.profile = load_profile(settings.corpus_dir)  # the collection's safety note
-        self.store = Store(settings)
-        self.embedder = embedder or Embedder(settings.batch_size, settings.backend)
-        self.retriever = Retriever(self.store, self.embedder, self.weights)
+        self.store = store
+        self.embedder = embedder
+        self.retriever = retriever
+        self.weights = weights
+        self.profile = profile  # the collection's safety note and cue words
         self.writer: Writer | None
-        self.writer, self.writer_error = make(settings)
+        self.writer, self.writer_error = writer
 
     @property
     def writer_name(self) -> str:

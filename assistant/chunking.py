@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
 
-from assistant.documents import Document, Passage, Span
+from assistant.types import Document, Passage, Span
 
 MAX_CHARS = 600
 MIN_WORDS = 3

@@ -24,8 +24,8 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from assistant.documents import Document, Skipped, Span
 from assistant.errors import CorpusError
+from assistant.types import Document, Skipped, Span
 
 # --- page chrome -------------------------------------------------------------------------
 # Web pages carry the same furniture around every article: comment sections, reply forms,

@@ -24,8 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from assistant.documents import Passage
 from assistant.errors import AssistantError
+from assistant.types import Passage
 
 Progress = Callable[[int], None]
 BACKENDS = ("onnx", "torch", "onnx-int8")
@@ -114,15 +114,7 @@ def default_backend() -> str:
     return "onnx" if (export_dir() / "model.onnx").is_file() else "torch"
 
 
-def _offline() -> None:
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
-
 def _load(backend: str) -> Any:
-    _offline()
     if backend == "torch":
         return _TorchModel()
     name = "model-int8.onnx" if backend == "onnx-int8" else "model.onnx"
@@ -182,7 +174,6 @@ class _OnnxModel:
 def export(target: Path | None = None) -> Path:
     """Export the packaged weights to ONNX (and an int8 copy) once; returns the folder.
     Needs torch, transformers and onnx, which set-up installs; nothing is downloaded."""
-    _offline()
     target = target or export_dir()
     if (target / "model.onnx").is_file() and (target / "model-int8.onnx").is_file():
         return target

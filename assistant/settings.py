@@ -1,7 +1,9 @@
 """Settings: the one configuration object, read from `ASSISTANT_*` environment variables.
 
 Read once at an entry point (`ingest.py`, `app.py`, `python -m assistant`) with
-`Settings.from_env()` and passed down; nothing else in the package reads the environment.
+`Settings.from_env()` and passed down; nothing else in the package reads the environment, and
+only `offline_environment` (called by the same entry points) changes it: the variables that
+keep the libraries offline and quiet (no model hub, no telemetry, no analytics).
 """
 
 from __future__ import annotations
@@ -14,6 +16,21 @@ from pathlib import Path
 from assistant.errors import AssistantError
 
 PREFIX = "ASSISTANT_"
+OFFLINE = {
+    "HF_HUB_OFFLINE": "1",  # the model comes from an installed package, never the hub
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "ANONYMIZED_TELEMETRY": "False",  # Chroma
+    "GRADIO_ANALYTICS_ENABLED": "False",
+}
+
+
+def offline_environment() -> None:
+    """Set the variables that keep the libraries offline and quiet, before they load."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    for name, value in OFFLINE.items():
+        os.environ.setdefault(name, value)
 
 
 @dataclass(frozen=True)

@@ -22,14 +22,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from assistant.chroma import connect, short_error
-from assistant.documents import Document, IndexedDocument, Passage
 from assistant.errors import IndexStoreError
 from assistant.settings import Settings
+from assistant.types import DocumentRecords, IndexedDocument, Passage
 
 PAGE = 5000
 T = TypeVar("T")
@@ -72,20 +71,6 @@ def _passage(text: str, meta: dict[str, Any]) -> Passage:
         page=int(meta.get("page", 0)),
         url=str(meta.get("url", "")),
     )
-
-
-@dataclass(frozen=True)
-class DocumentRecords:
-    """Everything the index keeps for one document: its passages and sentences (each sentence
-    paired with its passage's id) with their vectors ((n, 384) float32 arrays)."""
-
-    document: Document
-    passages: Sequence[Passage]
-    passage_vectors: Any
-    sentences: Sequence[tuple[str, Passage]]
-    sentence_vectors: Any
-    generality: Sequence[float]
-    is_new: bool = False
 
 
 def _stack(arrays: Sequence[Any]) -> Any:

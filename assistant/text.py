@@ -103,3 +103,11 @@ def english_ranks() -> dict[str, int]:
     path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
     lines = path.read_text("utf-8").splitlines()
     return {line.split(" ", 1)[0]: rank for rank, line in enumerate(lines)}
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def escape(text: str) -> str:
+    """Text shown inside markdown as plain text: no markup, links or [n]-like brackets."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))

@@ -1,5 +1,5 @@
 """Fitted numbers: every weight and threshold the answering engine learned, read from one data
-file, `assistant/model/weights.json`, which `python -m assistant calibrate` writes.
+file, `assistant/model/weights.json`, which `python -m tools calibrate` writes.
 
 Does: load the file once and hand out a frozen `Weights` (the sentence scorer's logistic
 regression, the answer/refuse decision's logistic regression and its threshold, the grounding

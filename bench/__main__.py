@@ -1,13 +1,14 @@
 """`python -m bench [--sizes 1000,10000,100000] [--no-server] [--quick]`: measure everything
-the README's Performance section reports, in one run on this machine; print a table and write
+docs/performance.md reports, in one run on this machine; print a table and write
 bench/results/latest.json.
 
 Measures: ingest (cold, warm, interpreter start), embedding throughput next to raw
 SentenceTransformer.encode on the same texts, warm query latency next to one raw query encode
-and next to the stock LangChain recipe (with each one's hit@1/hit@3 on the labelled set), the
-batch CLI's per-question time measured from outside, cold start of `ask` and of the app, peak
-memory, the optional language-model writer (SmolLM2, when the `llm` extra is installed), and
-ingest/query at 1k-100k synthetic passages, embedded and on a `chroma run` server.
+and next to the stock LangChain recipe (with each one's hit@1/hit@3 on the labelled set),
+ingest throughput per document format (TXT, HTML, PDF, DOCX: extraction alone and the whole
+ingest), the batch CLI's per-question time measured from outside, cold start of `ask` and of
+the app, peak memory, the optional language-model writer (SmolLM2, when the `llm` extra is
+installed), and ingest/query at 1k-100k synthetic passages, embedded and on a `chroma run` server.
 Needs the `bench` extra (`make bench` installs it).
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import math
 import os
@@ -116,7 +118,7 @@ def throughput(corpus: Path, runs: int = 2) -> dict[str, Any]:
     from assistant.chunking import chunk, sentences
     from assistant.corpus import load_corpus
     from assistant.embedding import Embedder, embed_text, sentence_text
-    from assistant.indexing import ingest
+    from assistant.ingest.indexing import ingest
     from assistant.settings import Settings
     from assistant.store import Store
 
@@ -158,15 +160,114 @@ def throughput(corpus: Path, runs: int = 2) -> dict[str, Any]:
     return out
 
 
+ARTICLES_PER_FILE = 4  # synthetic articles per file, so each PDF runs to several pages
+
+
+def _plain_text(title: str, blocks: list[tuple[str, str]]) -> str:
+    """An article as plain text: the title line, then one block per paragraph."""
+    lines = [title, ""]
+    for kind, text in blocks:
+        lines += [f"- {text}" if kind == "bullet" else text, ""]
+    return "\n".join(lines)
+
+
+def formats(tmp: Path, files: int = 20, runs: int = 2) -> dict[str, Any]:
+    """Ingest throughput per document format: `files` files each of .txt, .html (a blog page
+    with its furniture), .pdf and .docx, all holding the same synthetic text (file i is
+    articles 4i..4i+3 joined, so a PDF runs to several pages). For each format, in a folder
+    of its own: extraction alone (`load_corpus` with an empty `.extracted/`, which makes the
+    whole first run pay the extractors' imports too) and the whole ingest into a fresh Chroma
+    index (extraction included; model loaded and index opened before the clock), each the
+    best of `runs`. Pages: a PDF's real page count; any other file counts as one page."""
+    import shutil
+
+    import pdfplumber
+
+    from assistant.corpus import EXTRACTED, load_corpus
+    from assistant.embedding import Embedder
+    from assistant.ingest.indexing import ingest
+    from assistant.settings import Settings
+    from assistant.store import Store
+    from bench.synthetic import articles
+    from tests import documents
+
+    texts = articles(files * ARTICLES_PER_FILE)
+    bodies = []
+    for i in range(files):
+        parts = [
+            documents.blocks_from_text(t)
+            for t in texts[i * ARTICLES_PER_FILE : (i + 1) * ARTICLES_PER_FILE]
+        ]
+        title, blocks = parts[0]
+        for other_title, other_blocks in parts[1:]:
+            blocks = [*blocks, ("heading", other_title), *other_blocks]
+        bodies.append((title, blocks))
+    writers = {
+        "txt": lambda t, b: _plain_text(t, b).encode("utf-8"),
+        "html": lambda t, b: documents.html_page(t, b, furniture=True).encode("utf-8"),
+        "pdf": documents.pdf_bytes,
+        "docx": documents.docx_bytes,
+    }
+    e = Embedder(64, "onnx")
+    e.encode_array(["load and warm the model"] * 8)
+    out: dict[str, Any] = {}
+    for fmt, write in writers.items():
+        folder = tmp / f"formats-{fmt}"
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        pages = 0
+        for i, (title, blocks) in enumerate(bodies):
+            data = write(title, blocks)
+            (folder / f"doc-{i:03d}.{fmt}").write_bytes(data)
+            if fmt == "pdf":
+                with pdfplumber.open(io.BytesIO(data)) as pdf:
+                    pages += len(pdf.pages)
+            else:
+                pages += 1
+        settings = Settings(corpus_dir=folder)
+        extract_s = math.inf
+        for _ in range(runs):
+            shutil.rmtree(folder / EXTRACTED, ignore_errors=True)
+            t0 = time.perf_counter()
+            docs, skipped = load_corpus(folder, settings.max_file_bytes)
+            extract_s = min(extract_s, time.perf_counter() - t0)
+            assert len(docs) == files and not skipped, (fmt, len(docs), skipped)
+        ingest_s = math.inf
+        for _ in range(runs):
+            shutil.rmtree(folder / EXTRACTED, ignore_errors=True)
+            with tempfile.TemporaryDirectory(dir=tmp) as db:
+                settings = Settings(corpus_dir=folder, db_dir=Path(db))
+                store = Store(settings)
+                _ = store.collection  # opened before the clock, as the model is loaded before it
+                t0 = time.perf_counter()
+                report = ingest(settings, store=store, embedder=e)
+                ingest_s = min(ingest_s, time.perf_counter() - t0)
+            assert report.documents == files and not report.skipped, (fmt, report)
+        out[fmt] = {
+            "files": files,
+            "articles_per_file": ARTICLES_PER_FILE,
+            "pages": pages,
+            "pages_counted": "real pages" if fmt == "pdf" else "one page per file",
+            "passages": report.passages,
+            "extract_s": round(extract_s, 3),
+            "extract_pages_per_s": round(pages / extract_s, 1),
+            "ingest_s": round(ingest_s, 2),
+            "ingest_pages_per_s": round(pages / ingest_s, 1),
+            "ingest_passages_per_s": round(report.passages / ingest_s, 1),
+        }
+    return out
+
+
 def query_latency(db: str) -> dict[str, Any]:
     """Warm Assistant.ask over the labelled questions (3 rounds, no query cache) next to one
     raw query encode, for each backend; plus quality."""
     from sentence_transformers import SentenceTransformer
 
-    from assistant import evaluation
-    from assistant.api import Assistant
+    from assistant.api import build_assistant
     from assistant.embedding import Embedder, model_path
     from assistant.settings import Settings
+    from tools import evaluation
 
     rows = questions()
     texts = [r["q"] for r in rows]
@@ -190,12 +291,12 @@ def query_latency(db: str) -> dict[str, Any]:
     }
     int8_db = str(Path(db).parent / "int8-db")  # int8 vectors differ: an index of its own
     int8 = Settings(corpus_dir=ROOT / "corpus", db_dir=Path(int8_db), backend="onnx-int8")
-    from assistant.indexing import ingest
+    from assistant.ingest.indexing import ingest
     from assistant.store import Store
 
     ingest(int8, store=Store(int8))
     for backend, where in (("onnx", db), ("torch", db), ("onnx-int8", int8_db)):
-        a = Assistant(Settings(db_dir=Path(where), backend=backend))
+        a = build_assistant(Settings(db_dir=Path(where), backend=backend))
         a.warm()
         times = []
         for _ in range(3):
@@ -282,11 +383,11 @@ def llm_writer(db: str) -> list[dict[str, Any]]:
     generated sentences the grounding check kept, how many answers the model wrote, and the
     quality of the citations it kept."""
 
-    from assistant import grounding
-    from assistant.answer import Answer
-    from assistant.api import Assistant
+    from assistant.answer import grounding
+    from assistant.api import build_assistant
     from assistant.settings import Settings
-    from tests.conftest import free_port, llm_server_command, running, smollm2_path
+    from assistant.types import Answer
+    from tests.helpers import free_port, llm_server_command, running, smollm2_path
 
     gguf = smollm2_path()
     if gguf is None:
@@ -302,7 +403,7 @@ def llm_writer(db: str) -> list[dict[str, Any]]:
         with contextlib.ExitStack() as stack:
             if mode.startswith("openai"):
                 stack.enter_context(running(server, f"http://127.0.0.1:{port}/v1/models"))
-            a = Assistant(Settings(db_dir=Path(db), llm=llm, llm_timeout=120))
+            a = build_assistant(Settings(db_dir=Path(db), llm=llm, llm_timeout=120))
             a.warm()
             times, writes, generated, dropped, written, quotes = [], [], 0, 0, 0, []
             refused_out = n_out = 0
@@ -345,7 +446,7 @@ def app_start(db: str) -> dict[str, Any]:
     serving process's peak RSS after answering every labelled question."""
     from gradio_client import Client
 
-    from tests.conftest import free_port, running
+    from tests.helpers import free_port, running
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -401,7 +502,7 @@ def many_users(url: str, clients: int = 20, each: int = 10) -> dict[str, Any]:
 
 def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str, Any]]:
     from bench.synthetic import make_corpus
-    from tests.conftest import chroma_command, free_port, running
+    from tests.helpers import chroma_command, free_port, running
 
     results = []
     stdin = "\n".join(r["q"] for r in questions()) + "\n"
@@ -492,6 +593,8 @@ def main() -> int:
 
         results["throughput"] = throughput(make_corpus(tmp / "tp", 1000))
         print("throughput", json.dumps(results["throughput"]), flush=True)
+        results["formats"] = formats(tmp)
+        print("formats", json.dumps(results["formats"]), flush=True)
         db = results["ingest"]["db"]
         results["query"] = query_latency(db)
         print("query", json.dumps(results["query"]), flush=True)
@@ -576,6 +679,25 @@ def table(r: dict[str, Any]) -> str:
         f"| stock LangChain recipe (k=4, {lc['mean_quote_chars']}-char quotes) | {lc['hit@1']} | "
         f"{lc['hit@3']} | 0 | {lc['p50_ms']} ms | {lc['p95_ms']} ms |",
     ]
+    if r.get("formats"):
+        lines += [
+            "",
+            "| format | files | pages | extract pages/s | ingest pages/s (whole pipeline) |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for name, f in r["formats"].items():
+            lines.append(
+                f"| {name} | {f['files']} | {f['pages']} | {f['extract_pages_per_s']} | "
+                f"{f['ingest_pages_per_s']} |"
+            )
+        rows = list(r["formats"].values())
+        per_file = sum(f["passages"] for f in rows) / sum(f["files"] for f in rows)
+        lines += [
+            "",
+            f"Every file holds the same text ({rows[0]['articles_per_file']} synthetic articles, "
+            f"about {per_file:.0f} passages); a PDF's pages are its real pages, an HTML, DOCX or "
+            "TXT file counts as one page.",
+        ]
     if r.get("llm"):
         lines += [
             "",

@@ -46,18 +46,23 @@ def _document(rng: random.Random, words: list[str], number: int) -> str:
     return "\n".join(lines)
 
 
+def articles(n: int, seed: int = 7) -> list[str]:
+    """The first `n` synthetic Markdown articles, the texts `make_corpus` writes."""
+    rng = random.Random(seed)
+    words = _words()
+    return [_document(rng, words, i) for i in range(n)]
+
+
 def make_corpus(folder: Path, passages: int, seed: int = 7) -> Path:
     """Write a corpus of about `passages` synthetic passages (plus the real articles)."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    rng = random.Random(seed)
-    words = _words()
     documents = max(1, passages // PASSAGES_PER_DOCUMENT)
-    for i in range(documents):
+    for i, text in enumerate(articles(documents, seed)):
         sub = folder / f"part-{i // 1000:03d}"
         sub.mkdir(exist_ok=True)
-        (sub / f"doc-{i:06d}.md").write_text(_document(rng, words, i), encoding="utf-8")
+        (sub / f"doc-{i:06d}.md").write_text(text, encoding="utf-8")
     for article in (ROOT / "corpus").iterdir():
         if article.is_file():  # the articles, not the collection's hidden .collection/ folder
             shutil.copy(article, folder / article.name)

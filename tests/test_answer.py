@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from assistant import answer
-from assistant.answer import REFUSAL, escape
-from assistant.documents import Passage
-from assistant.retrieval import Evidence, Hit, ScoredSentence
+import pytest
+
+from assistant.answer import compose as answer
+from assistant.answer.compose import REFUSAL
+from assistant.text import escape
+from assistant.types import Evidence, Hit, Passage, ScoredSentence
 from assistant.weights import Weights
+
+pytestmark = pytest.mark.unit
 
 # A known decision: answer when the best sentence's similarity is at least 0.5, unless a
 # missing word carries much of the question and is far from every corpus word.

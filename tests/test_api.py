@@ -9,6 +9,8 @@ import pytest
 
 from assistant.errors import QuestionError
 
+pytestmark = pytest.mark.integration
+
 
 def file_text(source: str) -> str:
     return Path(source).read_text(encoding="utf-8")

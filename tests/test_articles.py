@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant import articles
 from assistant.errors import ArticleError
-from assistant.indexing import ingest
+from assistant.ingest import articles
+from assistant.ingest.indexing import ingest
 from assistant.settings import Settings
 from assistant.store import Store
 from tests import documents as make
-from tests.conftest import PY, ROOT, cli_env
+from tests.helpers import PY, ROOT, cli_env
 
 TOMATOES = (
     "Growing tomatoes on a balcony",
@@ -50,6 +50,7 @@ def _runner(store: Store, embedder):  # noqa: ANN202
 # --- names ------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -62,6 +63,7 @@ def test_safe_names(name: str, expected: str) -> None:
     assert articles.safe_name(name) == expected
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("name", "why"),
     [
@@ -81,14 +83,15 @@ def test_unsafe_names_are_refused(name: str, why: str) -> None:
 # --- add and remove -----------------------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_an_added_file_is_indexed_and_answers(indexed_copy, embedder, tmp_path: Path) -> None:
-    from assistant.api import Assistant
+    from assistant.api import build_assistant
 
     settings, store = indexed_copy
     upload = tmp_path / "upload" / "Tomatoes on a balcony.docx"
     upload.parent.mkdir()
     upload.write_bytes(make.docx_bytes(*TOMATOES))
-    assistant = Assistant(settings, embedder=embedder)
+    assistant = build_assistant(settings, embedder=embedder)
     before = assistant.ask("How often do potted tomatoes need water?")
     report = articles.add_file(settings, upload, upload.name, _runner(store, embedder))
     assert report.documents == 3 and report.embedded > 0
@@ -99,6 +102,7 @@ def test_an_added_file_is_indexed_and_answers(indexed_copy, embedder, tmp_path: 
     assert after.citations[0].source.endswith("Tomatoes-on-a-balcony.docx")
 
 
+@pytest.mark.integration
 def test_a_bad_upload_leaves_the_corpus_and_index_untouched(
     indexed_copy, embedder, tmp_path: Path
 ) -> None:
@@ -126,6 +130,7 @@ def test_a_bad_upload_leaves_the_corpus_and_index_untouched(
     assert (sorted(p.name for p in settings.corpus_dir.iterdir()), store.documents()) == before
 
 
+@pytest.mark.integration
 def test_an_upload_cut_short_is_never_an_article(indexed_copy, embedder, tmp_path: Path) -> None:
     settings, store = indexed_copy
     with pytest.raises(ArticleError, match="complete"):
@@ -138,6 +143,7 @@ def test_an_upload_cut_short_is_never_an_article(indexed_copy, embedder, tmp_pat
     assert not list(settings.corpus_dir.glob(".upload-*"))
 
 
+@pytest.mark.integration
 def test_remove_moves_the_file_aside_and_unindexes_it(indexed_copy, embedder) -> None:
     settings, store = indexed_copy
     source = next(iter(store.documents()))
@@ -167,6 +173,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.shutdown()
 
 
+@pytest.mark.integration
 def test_ingest_url_saves_the_page_once_and_later_runs_are_offline(
     web: str, tmp_path: Path, corpus: Path
 ) -> None:
@@ -212,6 +219,7 @@ def _read_json_lines(proc: subprocess.Popen, out: list[dict]) -> None:
             out.append(json.loads(line))
 
 
+@pytest.mark.integration
 def test_watch_picks_up_added_changed_and_removed_files(tmp_path: Path, corpus: Path) -> None:
     env = cli_env(ASSISTANT_CORPUS_DIR=str(corpus), ASSISTANT_DB_DIR=str(tmp_path / "db"))
     proc = subprocess.Popen(

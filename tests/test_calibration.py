@@ -1,5 +1,5 @@
 """Calibration and the held-out evaluation: folds by family, the fits, the weights file, and
-eval's one-line errors (the whole report is what `python -m assistant eval` prints)."""
+eval's one-line errors (the whole report is what `python -m tools eval` prints)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant import answerability, calibration, scoring
-from assistant.calibration import Case
-from assistant.documents import Passage
-from assistant.query import Query
-from assistant.retrieval import Evidence, Hit, ScoredSentence
+from assistant.answer import answerability
+from assistant.search import scoring
+from assistant.types import Evidence, Hit, Passage, Query, ScoredSentence
 from assistant.weights import PATH, Weights, load, save
+from tests.helpers import ROOT
+from tools import calibration
+from tools.calibration import Case
 
 
 def case(i: int, answerable: bool, sim: float, family: str = "") -> Case:
@@ -31,6 +32,7 @@ def case(i: int, answerable: bool, sim: float, family: str = "") -> Case:
     return Case("c", row, Query("q", "q", ""), evidence)
 
 
+@pytest.mark.unit
 def test_every_family_falls_in_exactly_one_fold() -> None:
     cases = [case(i, i % 2 == 0, 0.5, family=f"f{i // 3}") for i in range(30)]
     folds = calibration._folds(cases, 4)
@@ -39,6 +41,7 @@ def test_every_family_falls_in_exactly_one_fold() -> None:
     assert calibration._folds(cases, 4) == folds  # a fixed seed: runs compare
 
 
+@pytest.mark.unit
 def test_the_answer_decision_learns_to_refuse_weak_evidence() -> None:
     cases = [case(i, True, 0.55 + 0.01 * (i % 30)) for i in range(60)]
     cases += [case(100 + i, False, 0.2 + 0.01 * (i % 25)) for i in range(40)]
@@ -49,6 +52,7 @@ def test_the_answer_decision_learns_to_refuse_weak_evidence() -> None:
     assert decide == [not c.answerable for c in cases]  # separable: no errors
 
 
+@pytest.mark.unit
 def test_a_switched_off_signal_counts_zero_and_gets_no_weight() -> None:
     cases = [case(i, i < 30, 0.2 + 0.01 * i) for i in range(60)]
     use = frozenset(answerability.FEATURES) - {"sim"}
@@ -56,6 +60,7 @@ def test_a_switched_off_signal_counts_zero_and_gets_no_weight() -> None:
     assert weights["sim"] == 0.0
 
 
+@pytest.mark.integration
 def test_cross_validation_never_trains_on_a_held_out_family(labelled_cases, monkeypatch) -> None:
     trained: dict[int, tuple[set[tuple[str, str]], set[str]]] = {}  # weights -> its training
     answered: list[tuple[Case, int]] = []
@@ -94,6 +99,7 @@ def test_cross_validation_never_trains_on_a_held_out_family(labelled_cases, monk
         assert corpora - {c.corpus}
 
 
+@pytest.mark.unit
 def test_the_weights_file_round_trips_and_ships_every_weight(tmp_path: Path) -> None:
     shipped = load()
     assert set(shipped.sentence) == {*scoring.FEATURES, "bias"}
@@ -107,6 +113,7 @@ def test_the_weights_file_round_trips_and_ships_every_weight(tmp_path: Path) -> 
     assert load(target) == changed and isinstance(load(target), Weights)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -116,7 +123,11 @@ def test_the_weights_file_round_trips_and_ships_every_weight(tmp_path: Path) -> 
 )
 def test_eval_and_calibrate_fail_in_one_line(args: list[str], message: str) -> None:
     r = subprocess.run(
-        [sys.executable, "-m", "assistant", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "tools", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert r.returncode == 1
     assert r.stderr.strip().startswith(f"error: {message}")

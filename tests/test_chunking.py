@@ -2,8 +2,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from assistant.chunking import chunk
 from assistant.corpus import load_corpus, load_markdown, load_text
+
+pytestmark = pytest.mark.unit
 
 
 def real_documents(corpus: Path):

@@ -6,8 +6,12 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from assistant.settings import Settings
-from tests.conftest import PY, ROOT, cli_env
+from tests.helpers import PY, ROOT, cli_env
+
+pytestmark = pytest.mark.integration
 
 KEYS = {"question", "answer", "refused", "searched_for", "citations", "timings_ms"}
 

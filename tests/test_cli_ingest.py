@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, PY, ROOT, cli_env
+from tests.helpers import CORPUS, PY, ROOT, cli_env
 
 KEYS = {"documents", "passages", "embedded", "unchanged", "removed", "skipped", "seconds"}
 
@@ -41,6 +41,7 @@ def one_line_error(proc: subprocess.CompletedProcess[str], code: int = 1) -> str
     return lines[0]
 
 
+@pytest.mark.integration
 def test_json_runs_are_incremental(tmp_path: Path, corpus: Path) -> None:
     env = {"ASSISTANT_DB_DIR": str(tmp_path / "db")}
     first = summary(ingest("--json", "--corpus", str(corpus), **env))
@@ -52,6 +53,7 @@ def test_json_runs_are_incremental(tmp_path: Path, corpus: Path) -> None:
     assert (third["removed"], third["documents"], third["embedded"]) == (1, 1, 0)
 
 
+@pytest.mark.integration
 def test_human_output_and_env_corpus(tmp_path: Path, corpus: Path) -> None:
     env = {"ASSISTANT_DB_DIR": str(tmp_path / "db"), "ASSISTANT_CORPUS_DIR": str(corpus)}
     (corpus / "broken.txt").write_bytes(b"\x00\x01")
@@ -61,6 +63,7 @@ def test_human_output_and_env_corpus(tmp_path: Path, corpus: Path) -> None:
     assert "skipped" in proc.stdout and "broken.txt: binary file" in proc.stdout
 
 
+@pytest.mark.integration
 def test_errors_are_one_line(tmp_path: Path) -> None:
     db = {"ASSISTANT_DB_DIR": str(tmp_path / "db")}
     assert "does not exist" in one_line_error(ingest("--corpus", str(tmp_path / "nope"), **db))
@@ -75,6 +78,7 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
     assert "whole number" in one_line_error(ingest(ASSISTANT_BATCH_SIZE="many"))
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file modes")
 def test_permissions_with_real_file_modes(tmp_path: Path, corpus: Path) -> None:
     secret = corpus / "secret.txt"
@@ -89,6 +93,7 @@ def test_permissions_with_real_file_modes(tmp_path: Path, corpus: Path) -> None:
     assert "not writable" in one_line_error(proc)
 
 
+@pytest.mark.unit
 def test_permission_errors_are_reported_not_raised(
     tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from assistant.collection import MAX_EXAMPLES, PROFILE, Profile, load_profile
+
+pytestmark = pytest.mark.unit
 
 
 def write(folder: Path, content: str) -> None:

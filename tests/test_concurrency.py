@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from bench.synthetic import make_corpus
-from tests.conftest import PY, ROOT, cli_env, free_port, running
+from tests.helpers import PY, ROOT, cli_env, free_port, running
+
+pytestmark = pytest.mark.integration
 
 QUESTIONS = [
     "Why do leg cramps happen at night?",

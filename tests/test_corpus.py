@@ -7,6 +7,8 @@ import pytest
 from assistant.corpus import content_spans, decode, is_chrome, load_corpus
 from assistant.errors import CorpusError
 
+pytestmark = pytest.mark.unit
+
 CHROME_IN_SEEDS = [
     "Comments",
     "No comments yet",

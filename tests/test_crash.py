@@ -10,8 +10,12 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from bench.synthetic import make_corpus
-from tests.conftest import PY, ROOT, cli_env
+from tests.helpers import PY, ROOT, cli_env
+
+pytestmark = pytest.mark.integration
 
 QUESTIONS = [
     "Why do leg cramps happen at night?",

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant import calibration
+import pytest
+
 from assistant.weights import load
+from tools import calibration
+
+pytestmark = pytest.mark.integration
 
 # (hit@1, hit@3) means over each corpus's family folds, and the share of answerable questions
 # refused / unanswerable answered, pooled over the folds.

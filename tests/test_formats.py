@@ -16,7 +16,7 @@ from assistant.corpus import load_corpus
 from assistant.extract import EXTRACTORS
 from assistant.settings import Settings
 from tests import documents as make
-from tests.conftest import PY, ROOT, cli_env
+from tests.helpers import PY, ROOT, cli_env
 
 BAKING = (
     "Baking bread at home",
@@ -84,6 +84,7 @@ def _quote_checks(citation: dict) -> str:
 # --- extraction (no index) -----------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_html_keeps_the_article_and_drops_the_page_furniture() -> None:
     page = make.html_page(*BAKING, url="https://example.org/bread")
     out = EXTRACTORS[".html"](page.encode())
@@ -95,12 +96,14 @@ def test_html_keeps_the_article_and_drops_the_page_furniture() -> None:
         assert furniture.lower() not in out.text.lower()
 
 
+@pytest.mark.unit
 def test_html_markup_and_scripts_never_reach_the_text() -> None:
     out = EXTRACTORS[".html"](make.html_with_scripts(*BEES).encode())
     assert "onerror" not in out.text and "alert(1)" not in out.text.replace("<script>", "")
     assert "<img" not in out.text
 
 
+@pytest.mark.unit
 def test_pdf_text_is_per_page_with_paragraphs_joined() -> None:
     out = EXTRACTORS[".pdf"](make.pdf_bytes(*BAKING, page_breaks_after=3))
     assert out.title == "Baking bread at home"
@@ -109,12 +112,14 @@ def test_pdf_text_is_per_page_with_paragraphs_joined() -> None:
     assert "carbon dioxide, which the stretchy gluten network traps" in out.text
 
 
+@pytest.mark.unit
 def test_docx_headings_and_list_items() -> None:
     out = EXTRACTORS[".docx"](make.docx_bytes(*TOMATOES))
     assert out.title == "Growing tomatoes on a balcony"
     assert "## Feeding the plants" in out.text
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
@@ -174,6 +179,7 @@ def _ask(mixed: dict, questions: list[str]) -> list[dict]:
     return [json.loads(line) for line in run.stdout.splitlines()]
 
 
+@pytest.mark.integration
 def test_each_format_is_quoted_with_offsets_that_verify(mixed: dict) -> None:
     assert mixed["report"]["documents"] == 3 and not mixed["report"]["skipped"]
     answers = _ask(
@@ -196,12 +202,14 @@ def test_each_format_is_quoted_with_offsets_that_verify(mixed: dict) -> None:
     assert "page" not in answers[0]["citations"][0]
 
 
+@pytest.mark.integration
 def test_page_furniture_is_never_quoted(mixed: dict) -> None:
     for answer in _ask(mixed, ["What do readers say in the comments?", "Related posts"]):
         for c in answer["citations"]:
             assert "comment" not in c["quote"].lower() and "related" not in c["quote"].lower()
 
 
+@pytest.mark.integration
 def test_an_unchanged_file_is_not_extracted_or_embedded_again(mixed: dict) -> None:
     kept = sorted((mixed["corpus"] / ".extracted").glob("*.txt"))
     assert len(kept) == 3
@@ -213,8 +221,9 @@ def test_an_unchanged_file_is_not_extracted_or_embedded_again(mixed: dict) -> No
     assert sorted((mixed["corpus"] / ".extracted").glob("*.txt")) == kept
 
 
+@pytest.mark.integration
 def test_a_changed_file_replaces_its_kept_text(tmp_path: Path, embedder) -> None:
-    from assistant.indexing import ingest
+    from assistant.ingest.indexing import ingest
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import grounding
-from assistant.answer import Citation
+from assistant.answer import grounding
 from assistant.embedding import Embedder
+from assistant.types import Citation
 from assistant.weights import load
 
 PAIRS = Path(__file__).parent / "eval" / "grounding.jsonl"
@@ -24,6 +24,7 @@ CIRCULATION = cite(1, "Improve circulation: Enhancing blood flow to help relax m
 DEHYDRATION = cite(2, "Dehydration: A lack of fluids and electrolytes can lead to muscle spasms.")
 
 
+@pytest.mark.unit
 def test_split_reads_markers_after_sentences_and_at_line_starts() -> None:
     reply = (
         "The answer is:\n\n[1] Improve circulation: blood flow. It relaxes muscles.\n"
@@ -39,6 +40,7 @@ def test_split_reads_markers_after_sentences_and_at_line_starts() -> None:
     ]
 
 
+@pytest.mark.unit
 def test_vetoes_catch_invented_numbers_and_flipped_negations() -> None:
     quote = DEHYDRATION.quote
     assert grounding.vetoed("Take 300 mg of magnesium.", quote)
@@ -48,6 +50,7 @@ def test_vetoes_catch_invented_numbers_and_flipped_negations() -> None:
     assert not grounding.vetoed("Massage is a preventive measure too.", regular)
 
 
+@pytest.mark.integration
 def test_check_keeps_supported_sentences_and_renumbers(embedder: Embedder) -> None:
     reply = (
         "Dehydration, a lack of fluids and electrolytes, can lead to muscle spasms. [2] "
@@ -75,6 +78,7 @@ def test_check_keeps_supported_sentences_and_renumbers(embedder: Embedder) -> No
     assert "[3]" not in checked.text
 
 
+@pytest.mark.integration
 def test_markup_in_a_generated_sentence_is_escaped(embedder: Embedder) -> None:
     reply = "Improve circulation: Enhancing blood flow to help <b>relax</b> muscles. [1]"
     checked = grounding.check(reply, [CIRCULATION], embedder)
@@ -82,6 +86,7 @@ def test_markup_in_a_generated_sentence_is_escaped(embedder: Embedder) -> None:
     assert "<b>" not in checked.text and "\\<b\\>" in checked.text
 
 
+@pytest.mark.integration
 def test_nothing_cited_leaves_nothing(embedder: Embedder) -> None:
     checked = grounding.check("Massage helps. It relaxes you.", [CIRCULATION], embedder)
     assert checked.kept == 0 and checked.dropped == 2 and checked.citations == ()
@@ -91,6 +96,7 @@ def pairs() -> list[dict]:
     return [json.loads(line) for line in PAIRS.read_text().splitlines() if line.strip()]
 
 
+@pytest.mark.integration
 def test_labelled_pairs_are_judged_well(embedder: Embedder) -> None:
     """The fitted check on its own labelled set (calibrate --grounding shows held-out halves):
     few unsupported sentences kept, few supported ones lost."""
@@ -107,6 +113,7 @@ def test_labelled_pairs_are_judged_well(embedder: Embedder) -> None:
     assert wrongly_dropped <= 0.05 * (len(rows) - unsupported)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("weights", [load().grounding])
 def test_weights_cover_every_feature(weights: dict[str, float]) -> None:
     assert set(weights) == {*grounding.FEATURES, "bias"}

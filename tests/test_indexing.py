@@ -8,7 +8,7 @@ import pytest
 
 from assistant.embedding import Embedder
 from assistant.errors import CorpusError, IndexStoreError
-from assistant.indexing import ingest
+from assistant.ingest.indexing import ingest
 from assistant.settings import Settings
 from assistant.store import Store, record_id
 
@@ -17,6 +17,7 @@ def run(settings: Settings, embedder: Embedder):
     return ingest(settings, store=Store(settings), embedder=embedder)
 
 
+@pytest.mark.integration
 def test_incremental_ingest_cycle(settings: Settings, corpus: Path, embedder: Embedder) -> None:
     first = run(settings, embedder)
     assert first.documents == 2
@@ -50,6 +51,7 @@ def test_incremental_ingest_cycle(settings: Settings, corpus: Path, embedder: Em
     assert hits and all("night" in p.source for _, p, _ in hits)
 
 
+@pytest.mark.integration
 def test_index_records_offsets_and_content_hash_ids(
     settings: Settings, corpus: Path, embedder: Embedder
 ) -> None:
@@ -64,6 +66,7 @@ def test_index_records_offsets_and_content_hash_ids(
     assert all(d.sha and d.ingested_at and d.passages > 0 for d in docs.values())
 
 
+@pytest.mark.integration
 def test_retrieval_finds_the_right_passage(settings: Settings, embedder: Embedder) -> None:
     run(settings, embedder)
     hits = Store(settings).query(embedder.encode_query("deep tissue massage for muscle spasms"), 3)
@@ -71,6 +74,7 @@ def test_retrieval_finds_the_right_passage(settings: Settings, embedder: Embedde
     assert hits[0][2] >= hits[-1][2]
 
 
+@pytest.mark.integration
 def test_bad_file_is_skipped_and_the_rest_indexed(
     settings: Settings, corpus: Path, embedder: Embedder
 ) -> None:
@@ -80,6 +84,7 @@ def test_bad_file_is_skipped_and_the_rest_indexed(
     assert [Path(s.path).name for s in report.skipped] == ["photo.txt"]
 
 
+@pytest.mark.integration
 def test_empty_or_missing_corpus_leaves_the_index_alone(
     settings: Settings, corpus: Path, tmp_path: Path, embedder: Embedder
 ) -> None:
@@ -93,6 +98,7 @@ def test_empty_or_missing_corpus_leaves_the_index_alone(
     assert Store(settings).count() == before.passages
 
 
+@pytest.mark.unit
 def test_index_folder_that_cannot_be_written(settings: Settings, tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
@@ -100,6 +106,7 @@ def test_index_folder_that_cannot_be_written(settings: Settings, tmp_path: Path)
         Store(settings.with_(db_dir=blocker / "db")).count()
 
 
+@pytest.mark.integration
 def test_server_mode_ingests_into_a_real_chroma_server(
     settings: Settings, chroma_server: str, embedder: Embedder
 ) -> None:
@@ -113,8 +120,9 @@ def test_server_mode_ingests_into_a_real_chroma_server(
     assert hits
 
 
+@pytest.mark.integration
 def test_unreachable_server_is_a_clear_error(settings: Settings) -> None:
-    from tests.conftest import free_port
+    from tests.helpers import free_port
 
     bad = settings.with_(chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(IndexStoreError, match="Chroma server"):
@@ -125,10 +133,9 @@ def test_unreachable_server_is_a_clear_error(settings: Settings) -> None:
 
 def snapshot(settings: Settings, embedder: Embedder) -> list:
     """What the index answers, for comparing before and after an interrupted ingest."""
-    from assistant.api import Assistant
+    from assistant.api import build_assistant
 
-    a = Assistant(settings)
-    a.retriever.embedder = embedder
+    a = build_assistant(settings, embedder=embedder)
     out = []
     for q in ["Why do leg cramps happen at night?", "How does massage help?", "What is RLS?"]:
         answer = a.ask(q)
@@ -136,6 +143,7 @@ def snapshot(settings: Settings, embedder: Embedder) -> list:
     return out
 
 
+@pytest.mark.integration
 def test_records_written_but_not_committed_stay_invisible(
     settings: Settings, corpus: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -162,6 +170,7 @@ def test_records_written_but_not_committed_stay_invisible(
     assert any("tonic water" in p.text for _, p in store.passages())
 
 
+@pytest.mark.integration
 def test_an_unversioned_index_is_rebuilt(settings: Settings, embedder: Embedder) -> None:
     store = Store(settings)
     store.collection.upsert(
@@ -175,8 +184,9 @@ def test_an_unversioned_index_is_rebuilt(settings: Settings, embedder: Embedder)
     assert Store(settings).collection.count() == report.passages
 
 
+@pytest.mark.integration
 def test_two_ingests_at_once_are_refused(settings: Settings, embedder: Embedder) -> None:
-    from assistant.indexing import ingest_lock
+    from assistant.ingest.indexing import ingest_lock
 
     with ingest_lock(settings), pytest.raises(IndexStoreError, match="Another ingest"):
         run(settings, embedder)

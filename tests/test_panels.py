@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from assistant.panels import article_html, context_html, sources_html
+import pytest
+
+from assistant.present.panels import article_html, context_html, sources_html
+
+pytestmark = pytest.mark.unit
 
 TEXT = (
     "Title\n\nIntro paragraph one. The quote sits here. Then more words follow it.\n\n"

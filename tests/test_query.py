@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from assistant.query import correct, intent, lay_terms, resolve, tidy, understand
+import pytest
+
+from assistant.search.query import correct, intent, lay_terms, resolve, tidy, understand
+
+pytestmark = pytest.mark.unit
 
 VOCAB = {"leg", "cramps", "night", "massage", "calves", "stretching", "heated", "pads"}
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant import retrieval, scoring
 from assistant.embedding import Embedder
-from assistant.indexing import ingest
-from assistant.query import understand
-from assistant.retrieval import Retriever
+from assistant.ingest.indexing import ingest
+from assistant.search import retriever as retrieval
+from assistant.search import scoring
+from assistant.search.query import understand
+from assistant.search.retriever import Retriever
 from assistant.settings import Settings
 from assistant.store import Store
 
@@ -25,6 +26,7 @@ def retriever(indexed: Settings, embedder: Embedder) -> Retriever:
     return Retriever(Store(indexed), embedder)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("question", "phrase"),
     [
@@ -40,6 +42,7 @@ def test_candidates_include_the_answer(retriever: Retriever, question: str, phra
     assert any(phrase in s.sentence.text for s in evidence.sentences[:12])
 
 
+@pytest.mark.integration
 def test_list_items_follow_their_lead_in(retriever: Retriever) -> None:
     lexical = retriever.lexical()
     lead = next(pid for pid, p in lexical.passages.items() if p.text.endswith("These include:"))
@@ -51,6 +54,7 @@ def test_list_items_follow_their_lead_in(retriever: Retriever) -> None:
     ]
 
 
+@pytest.mark.integration
 def test_unknown_words_close_in_meaning_to_a_corpus_word_are_told_apart(
     retriever: Retriever,
 ) -> None:
@@ -67,6 +71,7 @@ def test_unknown_words_close_in_meaning_to_a_corpus_word_are_told_apart(
         assert closeness[i] < retrieval.EXPAND_SIMILARITY, word
 
 
+@pytest.mark.integration
 def test_an_example_paragraph_follows_the_one_it_illustrates(retriever: Retriever) -> None:
     lexical = retriever.lexical()
     lead = next(pid for pid, p in lexical.passages.items() if p.text.startswith("The best and"))
@@ -80,6 +85,7 @@ def test_an_example_paragraph_follows_the_one_it_illustrates(retriever: Retrieve
     assert hits.index(example) == hits.index(lead) + 1
 
 
+@pytest.mark.integration
 def test_a_sentence_knows_how_close_the_one_before_it_is(retriever: Retriever) -> None:
     evidence = search(retriever, "What causes nocturnal leg cramps?")
     by_text = {s.sentence.text[:30]: s for s in evidence.sentences}
@@ -93,6 +99,7 @@ def test_a_sentence_knows_how_close_the_one_before_it_is(retriever: Retriever) -
     assert example.features[prev] == pytest.approx(before.similarity)  # the paragraph it continues
 
 
+@pytest.mark.integration
 def test_the_topic_phrase_is_left_out_of_the_focus(retriever: Retriever) -> None:
     lexical = retriever.lexical()
     assert {"leg", "cramp"} <= lexical.topic and "massag" not in lexical.topic
@@ -104,9 +111,10 @@ def test_the_topic_phrase_is_left_out_of_the_focus(retriever: Retriever) -> None
     assert lexical.without_topic("leg cramps?") is None  # nothing would be left
 
 
+@pytest.mark.unit
 def test_a_small_corpus_has_no_topic_words() -> None:
-    from assistant.documents import Passage
-    from assistant.lexical import Lexical
+    from assistant.search.lexical import Lexical
+    from assistant.types import Passage
 
     def text(i: int) -> str:
         return f"leg cramps {'at night' if i % 2 else 'by day'}"
@@ -117,6 +125,7 @@ def test_a_small_corpus_has_no_topic_words() -> None:
     assert Lexical(items).topic == {"leg", "cramp"}  # in every passage; "night" in half
 
 
+@pytest.mark.integration
 def test_the_focus_feature_is_the_similarity_to_the_question_without_its_topic(
     retriever: Retriever, embedder: Embedder
 ) -> None:
@@ -145,6 +154,7 @@ def test_the_focus_feature_is_the_similarity_to_the_question_without_its_topic(
         assert s.features[focus] == pytest.approx(s.similarity, abs=1e-6)
 
 
+@pytest.mark.integration
 def test_near_stems_and_missing_words(retriever: Retriever) -> None:
     lexical = retriever.lexical()
     assert lexical.covers("paralysing") and lexical.covers("pregnant")
@@ -154,6 +164,7 @@ def test_near_stems_and_missing_words(retriever: Retriever) -> None:
     assert len(evidence.closeness) == len(evidence.weight) == 1
 
 
+@pytest.mark.integration
 def test_a_missing_word_is_weighed_by_meaning(retriever: Retriever) -> None:
     # "drinking" is not in the articles but "alcohol" is, and close in meaning: it is also
     # searched for; "children" has no word near it and carries much of its question.
@@ -170,6 +181,7 @@ def test_a_missing_word_is_weighed_by_meaning(retriever: Retriever) -> None:
     assert kids.weight[0] > filler.weight[filler.missing.index("exactly")]
 
 
+@pytest.mark.integration
 def test_sentence_scores_are_probabilities_best_first(retriever: Retriever) -> None:
     evidence = search(retriever, "How does massage help leg cramps?")
     scores = [s.score for s in evidence.sentences]
@@ -184,6 +196,7 @@ def test_sentence_scores_are_probabilities_best_first(retriever: Retriever) -> N
     )
 
 
+@pytest.mark.integration
 def test_a_reingest_is_picked_up_without_a_restart(
     settings: Settings, corpus: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -197,13 +210,14 @@ def test_a_reingest_is_picked_up_without_a_restart(
     assert any("quinoa" in p.text for p in retriever.lexical().passages.values())
 
 
+@pytest.mark.unit
 def test_bm25_search_matches_bm25s_scores() -> None:
     """Our postings-only scoring gives bm25s's own scores (to float32 rounding)."""
     import numpy as np
 
-    from assistant.documents import Passage
-    from assistant.lexical import Lexical
+    from assistant.search.lexical import Lexical
     from assistant.text import content_stems
+    from assistant.types import Passage
 
     texts = [
         "Massage helps leg cramps at night.",
@@ -228,6 +242,7 @@ def test_bm25_search_matches_bm25s_scores() -> None:
             assert score == pytest.approx(float(best[rank]), rel=1e-5)
 
 
+@pytest.mark.integration
 def test_a_search_right_after_another_process_replaced_a_document(
     settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -236,7 +251,7 @@ def test_a_search_right_after_another_process_replaced_a_document(
     the new version, as a fresh process would (it used to fail on the vanished records)."""
     import subprocess
 
-    from tests.conftest import PY, ROOT, cli_env
+    from tests.helpers import PY, ROOT, cli_env
 
     env = cli_env(
         ASSISTANT_DB_DIR=str(settings.db_dir), ASSISTANT_CORPUS_DIR=str(settings.corpus_dir)
@@ -256,6 +271,7 @@ def test_a_search_right_after_another_process_replaced_a_document(
     assert any("tiled floors" in s.sentence.text for s in after.sentences[:3])
 
 
+@pytest.mark.integration
 def test_a_passage_without_sentences_does_not_make_a_search_run_twice(
     settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:

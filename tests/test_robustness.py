@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from assistant.corpus import load_corpus
 from assistant.errors import QuestionError
-from tests.conftest import PY, ROOT, cli_env
+from tests.helpers import PY, ROOT, cli_env
 
 ODD = [
     "???!!!...",
@@ -36,12 +36,14 @@ def check_answer(a) -> None:
     json.dumps(a.answer)  # printable as JSON
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("question", ODD)
 def test_odd_questions_get_an_answer(assistant, question: str) -> None:
     check_answer(assistant.ask(question))
     assert not assistant.ask("Why do leg cramps happen at night?").refused  # still serving
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("question", BAD)
 def test_bad_questions_get_a_one_line_error(assistant, question: str) -> None:
     with pytest.raises(QuestionError) as e:
@@ -49,6 +51,7 @@ def test_bad_questions_get_a_one_line_error(assistant, question: str) -> None:
     assert "\n" not in str(e.value) and len(str(e.value)) < 120
 
 
+@pytest.mark.integration
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -61,6 +64,7 @@ def test_any_text_is_answered_or_refused_cleanly(assistant, text: str) -> None:
     check_answer(a)
 
 
+@pytest.mark.integration
 @settings(
     max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -90,6 +94,7 @@ def test_batch_mode_answers_every_line(indexed, lines: list[str]) -> None:
         assert ("error" in out) != ("answer" in out)
 
 
+@pytest.mark.unit
 def test_broken_corpus_files_are_skipped_with_reasons(tmp_path: Path) -> None:
     corpus = tmp_path / "c"
     corpus.mkdir()
@@ -108,6 +113,7 @@ def test_broken_corpus_files_are_skipped_with_reasons(tmp_path: Path) -> None:
     assert "très" in next(d.text for d in docs if d.source.endswith("latin1.txt"))
 
 
+@pytest.mark.unit
 def test_a_file_that_vanishes_mid_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import assistant.corpus as corpus_module
 
@@ -131,8 +137,9 @@ def test_a_file_that_vanishes_mid_ingest(tmp_path: Path, monkeypatch: pytest.Mon
     ]
 
 
+@pytest.mark.unit
 def test_sources_panel_reads_only_indexed_files() -> None:
-    from assistant.ui import file_texts
+    from assistant.present.ui import file_texts
 
     answer = {
         "citations": [
@@ -145,6 +152,7 @@ def test_sources_panel_reads_only_indexed_files() -> None:
     assert list(texts) == ["corpus/massage-for-leg-cramps.txt"]
 
 
+@pytest.mark.unit
 def test_telemetry_is_off() -> None:
     from assistant.chroma import chroma_settings
 

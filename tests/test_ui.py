@@ -12,13 +12,17 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import Settings
-from tests.conftest import PY, ROOT, cli_env, free_port, running
+from tests.helpers import PY, ROOT, cli_env, free_port, running
 
 CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-    reason="Debian's chromium is not installed (make test installs it)",
-)
+# test_ui_articles.py imports this list: both files are e2e and need the browser.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+        reason="Debian's chromium is not installed (make test installs it)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -219,15 +223,17 @@ def test_a_fault_while_answering_is_one_line_and_the_traceback_is_logged(
     reaches /ask as one error line, never as Gradio's bare AppError."""
     from gradio_client import Client
 
-    from assistant.api import Assistant
-    from assistant.ui import FAILED, build
+    from assistant.api import build_assistant
+    from assistant.present.ui import FAILED, build
 
-    class Faulty(Assistant):
-        def ask(self, *args: object, **kwargs: object):  # noqa: ANN202
-            raise RuntimeError("a bug")
+    faulty = build_assistant(indexed)
 
+    def ask(*args: object, **kwargs: object):  # noqa: ANN202
+        raise RuntimeError("a bug")
+
+    faulty.ask = ask  # a stand-in for a bug anywhere inside answering
     port = free_port()
-    app = build(Faulty(indexed), indexed)
+    app = build(faulty, indexed)
     app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True)
     try:
         out = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(

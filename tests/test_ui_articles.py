@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests import documents as make
-from tests.conftest import CORPUS, PY, ROOT, cli_env, free_port, running
+from tests.helpers import CORPUS, PY, ROOT, cli_env, free_port, running
 from tests.test_ui import CHROMIUM, browser, pytestmark  # noqa: F401 - shared fixture and mark
 
 BEES = (
@@ -134,8 +134,8 @@ def test_changing_articles_is_off_beyond_loopback_without_a_login(assistant, ind
     loopback, with the same setting, so nothing leaves the machine)."""
     from gradio_client import Client
 
-    from assistant.cli import may_change_articles
-    from assistant.ui import build
+    from assistant.present.cli import may_change_articles
+    from assistant.present.ui import build
 
     assert may_change_articles("127.0.0.1", None) and may_change_articles("0.0.0.0", ("u", "p"))
     assert not may_change_articles("0.0.0.0", None)

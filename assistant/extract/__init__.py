@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from assistant.documents import Extracted
+from assistant.types import Extracted
 
 Extractor = Callable[[bytes], Extracted]
 

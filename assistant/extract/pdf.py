@@ -17,8 +17,8 @@ import statistics
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.documents import Extracted
 from assistant.extract import clean, layout
+from assistant.types import Extracted
 
 HEADING_SIZE = 1.15  # a line set at least this much larger than the body text is a heading
 PARAGRAPH_GAP = 1.6  # a gap this many times the usual line gap starts a new paragraph

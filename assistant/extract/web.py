@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.documents import Extracted
 from assistant.extract import clean, layout
+from assistant.types import Extracted
 
 # Browsers mark a saved page with `<!-- saved from url=(0042)https://... -->`; `ingest --url`
 # writes the same mark. Failing that, a page names its own address in a canonical link.

@@ -15,8 +15,8 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.documents import Extracted
 from assistant.extract import clean, layout
+from assistant.types import Extracted
 
 MAX_UNPACKED = 200_000_000  # bytes a .docx may unpack to
 MAX_RATIO = 200  # how many times its packed size one part may unpack to

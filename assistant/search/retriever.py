@@ -22,14 +22,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant.chunking import sentences
-from assistant.documents import Passage
 from assistant.embedding import Embedder
-from assistant.lexical import Lexical
-from assistant.query import Query
-from assistant.scoring import FEATURES
-from assistant.scoring import rank as rank_sentences
+from assistant.search.lexical import Lexical
+from assistant.search.scoring import FEATURES
+from assistant.search.scoring import rank as rank_sentences
 from assistant.store import Store
 from assistant.text import STOPWORDS, content_stems, cue_score, english_ranks, words
+from assistant.types import Evidence, Hit, Passage, Query, ScoredSentence
 from assistant.weights import Weights
 from assistant.weights import load as load_weights
 
@@ -44,48 +43,6 @@ RECHECK_SECONDS = 1.0
 EXPAND_SIMILARITY = 0.7  # a missing word is also searched as the corpus word this close
 MAX_MISSING = 4  # words the articles lack that are weighed in meaning, the rarest first
 _LABEL = re.compile(r"^([^:.!?]{2,60}):\s")
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A passage with its fused rank score and the signals behind it."""
-
-    id: str
-    passage: Passage
-    fused: float
-    dense: float
-    lexical: float
-
-
-@dataclass(frozen=True)
-class ScoredSentence:
-    """A sentence that may be quoted, with its own relevance to the query."""
-
-    passage_id: str
-    sentence: Passage
-    score: float
-    similarity: float
-    overlap: float
-    features: tuple[float, ...] = ()
-
-
-@dataclass(frozen=True)
-class Evidence:
-    query: str
-    passages: tuple[Hit, ...]
-    sentences: tuple[ScoredSentence, ...]
-    # the query's content words the corpus never uses, rarest in English first (MAX_MISSING)
-    missing: tuple[str, ...] = ()
-    # for each missing word, its best cosine to a word the corpus uses: how close in meaning
-    # the articles come to it ("drinking" ~ alcohol; "children" ~ nothing)
-    closeness: tuple[float, ...] = ()
-    # for each missing word, how much of the question's meaning it carries: 1 - the cosine
-    # of the question with and without it ("want" carries little, "children" much)
-    weight: tuple[float, ...] = ()
-    # the query's content stems with their idf (a stem the corpus lacks gets the highest)
-    terms: tuple[tuple[str, float], ...] = ()
-    intent: str = ""  # the kind of answer asked for (query.intent)
-    cue: re.Pattern | None = None  # what an answer of that kind holds (query.cue)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ the articles lack.
 
 Does: turn the evidence into a few general signals and combine them with one logistic
 regression whose weights and threshold are fitted by cross-validation (weights.json,
-`python -m assistant calibrate`):
+`python -m tools calibrate`):
   sim       the best quotable sentence's cosine to the question
   focus     the same for the question without its topic phrase
   top       the best sentence's probability of answering (scoring.py)
@@ -29,10 +29,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from assistant.documents import Passage
-from assistant.retrieval import Evidence
-from assistant.scoring import FEATURES as SENTENCE_FEATURES
+from assistant.search.scoring import FEATURES as SENTENCE_FEATURES
 from assistant.text import content_stems
+from assistant.types import Evidence, Passage
 from assistant.weights import logistic
 
 FEATURES = (

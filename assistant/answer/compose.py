@@ -12,14 +12,12 @@ Does not: paraphrase, summarise or add any claim of its own. No language model i
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from assistant import answerability
-from assistant.answerability import Verdict, quotable
-from assistant.documents import Passage
-from assistant.retrieval import Evidence, ScoredSentence
-from assistant.text import content_stems, cue_score
+from assistant.answer import answerability
+from assistant.answer.answerability import Verdict, quotable
+from assistant.text import content_stems, cue_score, escape
+from assistant.types import Answer, Citation, Evidence, Passage, ScoredSentence
 from assistant.weights import Weights
 
 # Sentence scores are probabilities (scoring.py). Other quotes must score at least this share
@@ -38,44 +36,8 @@ ANSWER_TYPES = ("place", "duration")
 REFUSAL = "The articles don't cover this, so I can't answer it from them."
 KIND_WORDS = {"number": "a figure", "date": "a date", "author": "an author"}
 # The rules below that change an answer, each switchable so the held-out report can show its
-# effect (`python -m assistant eval --without RULE`); answerability's signals count too.
+# effect (`python -m tools eval --without RULE`); answerability's signals count too.
 RULES = frozenset({"type_lead", *answerability.FEATURES})
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
-
-
-@dataclass(frozen=True)
-class Citation:
-    n: int
-    source: str
-    title: str
-    heading: str
-    quote: str
-    start: int
-    end: int
-    score: float
-    text_file: str = ""  # for HTML, PDF and Word sources: the extracted text start/end index
-    page: int = 0  # PDFs: the 1-based page of the quote
-    url: str = ""  # a saved web page's address
-
-
-@dataclass(frozen=True)
-class Answer:
-    question: str
-    answer: str
-    refused: bool
-    searched_for: str
-    citations: tuple[Citation, ...] = ()
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    note: str = ""
-    writer: str = "extractive"  # or the language model's name (writer.py)
-    dropped_sentences: int = 0  # generated sentences the grounding check removed
-    writer_error: str = ""  # why the language model was not used, when it was asked for
-
-
-def escape(text: str) -> str:
-    """Text shown inside markdown as plain text: no markup, links or [n]-like brackets."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 @dataclass

@@ -1,9 +1,10 @@
-"""Developer commands: `python -m assistant eval`, `calibrate` and `export-model`.
+"""Developer commands: `python -m tools eval` and `python -m tools calibrate`.
 
 Does: report held-out quality on the labelled corpora (eval), fit the weights and write
-assistant/model/weights.json (calibrate), and export the packaged model to ONNX at set-up;
-same argument parsing and one-line errors as the user commands in cli.py.
-Does not: change any file but weights.json, the exported model and the eval indexes.
+assistant/model/weights.json (calibrate); same argument parsing and one-line errors as the
+user commands in assistant/present/cli.py.
+Does not: ship with the package (it lives outside it, beside its data in tests/corpora), or
+change any file but weights.json and the eval indexes.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.cli import Parser, fail, open_assistant
 from assistant.errors import AssistantError
+from assistant.present.cli import Parser, fail, open_assistant
 from assistant.settings import Settings
 from assistant.weights import PATH
 
@@ -52,8 +53,8 @@ def _table(rows: list[dict]) -> str:
 
 
 def _rules(names: str | None) -> frozenset[str]:
-    from assistant.answer import RULES
-    from assistant.calibration import QUERY_RULES
+    from assistant.answer.compose import RULES
+    from tools.calibration import QUERY_RULES
 
     known = RULES | QUERY_RULES
     off = {n.strip() for n in (names or "").split(",") if n.strip()}
@@ -67,8 +68,8 @@ def _rules(names: str | None) -> frozenset[str]:
 
 def _held_out(rules: frozenset[str], only: Sequence[str], log: bool = True) -> tuple:
     """The labelled cases (retrieval done once) and their cross-validated report."""
-    from assistant import calibration
     from assistant.weights import load
+    from tools import calibration
 
     settings = Settings.from_env()
     base = load()
@@ -82,7 +83,7 @@ def _held_out(rules: frozenset[str], only: Sequence[str], log: bool = True) -> t
 
 
 def _failures(report: dict) -> list[str]:
-    from assistant.calibration import hit
+    from tools.calibration import hit
 
     out = []
     for name, entry in report.items():
@@ -103,7 +104,7 @@ def _failures(report: dict) -> list[str]:
 
 def eval_main(argv: Sequence[str]) -> int:
     parser = Parser(
-        prog="python -m assistant eval",
+        prog="python -m tools eval",
         description="Held-out quality on the labelled corpora (tests/corpora), or the shipped "
         "weights on one question file (--questions).",
     )
@@ -118,7 +119,7 @@ def eval_main(argv: Sequence[str]) -> int:
         if args.questions is not None:
             return _eval_file(args.questions, args.json, args.failures)
         rules = _rules(args.without)
-        from assistant import calibration
+        from tools import calibration
 
         cases, report = _held_out(rules, args.corpus)
         rows = calibration.summary(report)
@@ -152,8 +153,8 @@ def _overall(rows: list[dict]) -> dict[str, float]:
 
 def _ablate(cases: list, rules: frozenset[str]) -> None:
     """Each rule off in turn, refitted and held out: the with/without table."""
-    from assistant import calibration
     from assistant.weights import load
+    from tools import calibration
 
     base = load()
     header = ("rule switched off", "hit@1", "hit@3", "in refused", "out answered", "follow-ups@3")
@@ -180,7 +181,7 @@ def _ablate(cases: list, rules: frozenset[str]) -> None:
 
 
 def _eval_file(path: Path, as_json: bool, failures: bool) -> int:
-    from assistant import evaluation
+    from tools import evaluation
 
     assistant = open_assistant(Settings.from_env())
     try:
@@ -203,9 +204,9 @@ def _eval_file(path: Path, as_json: bool, failures: bool) -> int:
 
 
 def _calibrate_grounding(path: Path, l2: float) -> int:
-    from assistant import calibration, evaluation
     from assistant.embedding import Embedder
     from assistant.weights import load, save
+    from tools import calibration, evaluation
 
     try:
         pairs = evaluation.load_questions(path)
@@ -229,7 +230,7 @@ def _calibrate_grounding(path: Path, l2: float) -> int:
 
 def calibrate_main(argv: Sequence[str]) -> int:
     parser = Parser(
-        prog="python -m assistant calibrate",
+        prog="python -m tools calibrate",
         description="Fit the sentence scorer and the answer/refuse decision on every labelled "
         "corpus and write them, with their held-out figures, to assistant/model/weights.json.",
     )
@@ -242,13 +243,13 @@ def calibrate_main(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--l2", type=float, default=None, help="grounding regularisation")
     args = parser.parse_args(argv)
-    from assistant import calibration
+    from tools import calibration
 
     if args.grounding is not None:
         l2 = calibration.GROUNDING_L2 if args.l2 is None else args.l2
         return _calibrate_grounding(args.grounding, l2)
     try:
-        from assistant.answer import RULES
+        from assistant.answer.compose import RULES
         from assistant.weights import load, save
 
         cases, report = _held_out(RULES | calibration.QUERY_RULES, ())
@@ -280,20 +281,13 @@ def calibrate_main(argv: Sequence[str]) -> int:
     return 0
 
 
-def export_main(argv: Sequence[str]) -> int:
-    parser = Parser(
-        prog="python -m assistant export-model",
-        description="Export the packaged model to ONNX once (make setup runs this).",
-    )
-    parser.parse_args(argv)
-    from assistant.embedding import export
-
-    try:
-        folder = export()
-    except Exception as e:  # torch/onnx errors are not ours to word; keep them to one line
-        return fail(f"could not export the model to ONNX ({type(e).__name__}: {e}).")
-    print(f"ONNX model ready in {folder}")
-    return 0
+COMMANDS = {"eval": eval_main, "calibrate": calibrate_main}
 
 
-COMMANDS = {"eval": eval_main, "calibrate": calibrate_main, "export-model": export_main}
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS:
+        names = ", ".join(COMMANDS)
+        print(f"usage: python -m tools {{{names}}} ...  (each takes --help)")
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    return COMMANDS[argv[0]](argv[1:])

@@ -24,13 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant import answerability, grounding, scoring
-from assistant.answer import RULES, Answer, compose
-from assistant.answerability import quotable
+from assistant.answer import answerability, grounding
+from assistant.answer.answerability import quotable
+from assistant.answer.compose import RULES, compose
 from assistant.embedding import Embedder
-from assistant.query import Query, lay_terms, understand
-from assistant.retrieval import Evidence, rescore
+from assistant.search import scoring
+from assistant.search.query import lay_terms, understand
+from assistant.search.retriever import rescore
 from assistant.settings import Settings
+from assistant.types import Answer, Evidence, Query
 from assistant.weights import Weights
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,8 +83,8 @@ def collect(
 ) -> list[Case]:
     """Ingest each labelled corpus into its own index under `cache` (incremental) and find
     the evidence for each of its questions."""
-    from assistant.api import Assistant
-    from assistant.indexing import ingest
+    from assistant.api import build_assistant
+    from assistant.ingest.indexing import ingest
 
     cases = []
     embedder = embedder or Embedder(base.batch_size, base.backend)
@@ -92,7 +94,7 @@ def collect(
         settings = base.with_(corpus_dir=docs, db_dir=cache / name, chroma_url=None, llm=None)
         report = ingest(settings, embedder=embedder)
         log(f"{name}: {report.documents} documents, {report.passages} passages")
-        assistant = Assistant(settings, weights, embedder=embedder)
+        assistant = build_assistant(settings, weights=weights, embedder=embedder)
         assistant.retriever.expand = "expand" in query_rules
         vocabulary = assistant.retriever.lexical().vocabulary
         for row in load_rows(questions):

@@ -3,7 +3,7 @@
 Does: run questions through `Assistant.ask` and compute the metrics of
 ../shared/tools/score.py (hit@1, hit@3, quote length, refusals, quote validity, dangling
 references, latency). A question line is `{"id", "kind": "in"|"out", "q", "expect": [...]}`.
-Does not: tune anything, or hold anything out: `python -m assistant eval` without
+Does not: tune anything, or hold anything out: `python -m tools eval` without
 `--questions` reports held-out figures (calibration.py).
 """
 
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import Answer
 from assistant.api import Assistant
+from assistant.types import Answer
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Sentence scoring: the probability that a candidate sentence answers the question.
 
 Does: combine a sentence's features (computed by retrieval.py) with the fitted weights of a
-logistic regression (weights.json, `python -m assistant calibrate`) and order the sentences,
+logistic regression (weights.json, `python -m tools calibrate`) and order the sentences,
 best first. The features:
   sim            cosine of query and sentence vectors
   gap            sim minus the best sim among the candidates
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from assistant.weights import logistic
 
 if TYPE_CHECKING:
-    from assistant.retrieval import ScoredSentence
+    from assistant.types import ScoredSentence
 
 FEATURES = (
     "sim",

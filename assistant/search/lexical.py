@@ -14,8 +14,8 @@ import re
 from collections import Counter
 
 from assistant.chunking import is_bullet
-from assistant.documents import Passage
 from assistant.text import STOPWORDS, content_stems, words
+from assistant.types import Passage
 
 MAX_LIST_ITEMS = 6
 # A stem in at least this share of passages is the corpus's topic ("leg", "cramp"); a corpus

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from assistant.corpus import read_document, source_name, supported
 from assistant.errors import ArticleError
-from assistant.indexing import IngestReport
 from assistant.settings import Settings
+from assistant.types import IngestReport
 
 REMOVED = ".removed"  # the corpus's hidden folder of removed articles
 WAIT_FOR_INGEST = 120.0  # seconds to wait for another ingest (a watcher's) to finish

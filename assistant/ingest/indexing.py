@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assistant.chunking import chunk, sentences
 from assistant.corpus import load_corpus, prune_extracted
-from assistant.documents import Document, Passage, Skipped
 from assistant.embedding import Embedder, embed_text, sentence_text
 from assistant.errors import CorpusError, IndexStoreError
 from assistant.settings import Settings
-from assistant.store import DocumentRecords, Store
+from assistant.store import Store
+from assistant.types import Document, DocumentRecords, IngestReport, Passage, Skipped
 
 # progress(total) is called once with the number of texts to embed and returns a callback
 # that is then called with each batch's size.
@@ -139,23 +138,6 @@ def ingest_lock(settings: Settings, wait: float = 0) -> Any:
             lock.release()
 
     return _Held()
-
-
-@dataclass(frozen=True)
-class IngestReport:
-    documents: int
-    passages: int
-    embedded: int
-    unchanged: int
-    removed: int
-    skipped: list[Skipped] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        """The contract's summary object."""
-        out = asdict(self)
-        out["seconds"] = round(self.seconds, 3)
-        return out
 
 
 def ingest(

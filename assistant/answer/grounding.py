@@ -4,7 +4,7 @@ Does: split a language model's reply into sentences and read each one's [n] mark
 stands only when it cites a quote that exists and a cited quote supports it: the probability
 from a logistic regression on `features` (embedding similarity, and the sentence's content
 words found in the quote or its title, and not) is at least 0.5, with weights
-fitted on the labelled pairs in tests/eval/grounding.jsonl (`python -m assistant calibrate
+fitted on the labelled pairs in tests/eval/grounding.jsonl (`python -m tools calibrate
 --grounding`, which writes them to weights.json), and no veto applies (a number the quote
 lacks, a negation on one side only).
 The rest are dropped and counted. Kept citations keep their order (by relevance) and are
@@ -19,9 +19,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from assistant.answer import Citation, escape
 from assistant.embedding import Embedder
-from assistant.text import content_stems, words
+from assistant.text import content_stems, escape, words
+from assistant.types import Citation
 from assistant.weights import load as load_weights
 from assistant.weights import logistic
 

@@ -25,9 +25,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import Citation
 from assistant.errors import WriterError
 from assistant.settings import Settings
+from assistant.types import Citation
 
 MAX_TOKENS = 256
 FORMS = "none, openai:<base_url>:<model>, ollama:<model> or llamacpp:<path to .gguf>"
@@ -151,7 +151,7 @@ class Writer:
                 num_predict=MAX_TOKENS,
                 client_kwargs={"timeout": self.timeout},
             )
-        from assistant.llamacpp import LlamaCppChat
+        from assistant.answer.llamacpp import LlamaCppChat
 
         return LlamaCppChat(model_path=s.model, max_tokens=MAX_TOKENS)
 

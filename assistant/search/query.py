@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from assistant.text import STOPWORDS, cue_pattern, english_ranks, words
+from assistant.types import Query
 
 # Control and format characters, bidirectional overrides, and lone surrogates (which no file or
 # terminal can hold) are dropped from questions.
@@ -28,16 +28,6 @@ _CONTROL = re.compile(
     r"\ud800-\udfff]"
 )
 _SPACES = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class Query:
-    question: str  # the question as asked, tidied
-    searched_for: str  # what is actually searched: follow-ups resolved, typos corrected
-    intent: str  # see intent()
-    corrections: tuple[tuple[str, str], ...] = ()
-    explained: frozenset[str] = frozenset()  # words of lay terms the glossary explains
-    cue: re.Pattern | None = None  # words an answer of this intent holds (text.cue_pattern)
 
 
 def tidy(text: str) -> str:

@@ -20,7 +20,6 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -28,25 +27,15 @@ from typing import Any
 
 import gradio as gr
 
-from assistant import articles
-from assistant.answer import escape
 from assistant.api import Assistant
-from assistant.errors import ArticleError, AssistantError, CorpusError, QuestionError
-from assistant.indexing import IngestReport, ingest
-from assistant.panels import CSS, articles_table, file_label, sources_html
-from assistant.render import to_json
+from assistant.errors import AssistantError, QuestionError
+from assistant.present.articles_tab import COLUMNS, LOCKED, ArticlesTab
+from assistant.present.panels import CSS, sources_html
+from assistant.present.render import to_json
 from assistant.settings import Settings
+from assistant.text import escape
 
 UNAVAILABLE = "The articles' index is unavailable right now; please try again in a moment."
-LOCKED = (
-    "Adding and removing articles is off: this page is served beyond this machine without a "
-    "login. Start it with `ASSISTANT_AUTH=user:password` to allow it."
-)
-LOCKED_ERROR = (
-    "Changing articles needs a login when the app is served beyond this machine; set "
-    "ASSISTANT_AUTH=user:password."
-)
-ARTICLE_COLUMNS = ("Title", "File", "Passages", "Added (UTC)")
 FAILED = "Something went wrong while answering this question; the details are in the server log."
 STREAM_DELAY = 0.03  # seconds between streamed lines: enough to see the answer arrive
 # Questions answered at once. Assistant.ask is thread-safe; more than the cores buys little.
@@ -125,20 +114,16 @@ class Feedback:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def _progress_factory(progress: Any) -> Callable[[int], Callable[[int], None]]:
-    """Ingest's progress callbacks, shown on the page as a Gradio progress bar."""
-
-    def start(total: int) -> Callable[[int], None]:
-        done = [0]
-        progress((0, total), desc="Embedding", unit="texts")
-
-        def tick(n: int) -> None:
-            done[0] += n
-            progress((done[0], total), desc="Embedding", unit="texts")
-
-        return tick
-
-    return start
+def trouble(e: Exception) -> str:
+    """The one line a person sees for an error while answering. Only a bad question is
+    told as it is: index trouble (paths) and faults of ours (a traceback) go to the log."""
+    if isinstance(e, QuestionError):
+        return str(e)
+    if isinstance(e, AssistantError):
+        print(f"error: {e}", file=sys.stderr)
+        return UNAVAILABLE
+    traceback.print_exc()
+    return FAILED
 
 
 def build(assistant: Assistant, settings: Settings, can_change: bool = True) -> gr.Blocks:
@@ -170,17 +155,6 @@ def build(assistant: Assistant, settings: Settings, can_change: bool = True) -> 
         if error and error != assistant.writer_error:
             print(f"warning: {error}", file=sys.stderr)
         return bool(error)
-
-    def trouble(e: Exception) -> str:
-        """The one line a person sees for an error while answering. Only a bad question is
-        told as it is: index trouble (paths) and faults of ours (a traceback) go to the log."""
-        if isinstance(e, QuestionError):
-            return str(e)
-        if isinstance(e, AssistantError):
-            print(f"error: {e}", file=sys.stderr)
-            return UNAVAILABLE
-        traceback.print_exc()
-        return FAILED
 
     def respond(question: str, chat: list, answers: list, extractive: bool):  # noqa: ANN202
         chat, answers = list(chat or []), list(answers or [])
@@ -250,87 +224,17 @@ def build(assistant: Assistant, settings: Settings, can_change: bool = True) -> 
         except Exception as e:
             return {"question": question, "error": trouble(e)}
 
-    lock = threading.Lock()  # one change to the articles at a time
-
-    def change(
-        action: Callable[[Callable[[Settings], IngestReport]], IngestReport], progress: Any = None
-    ) -> IngestReport:
-        """Run an add or a remove (given the ingest to call) on this app's index."""
-
-        def run(s: Settings) -> IngestReport:
-            factory = None
-            if progress is not None:
-                factory = _progress_factory(progress)
-            return ingest(
-                s,
-                store=assistant.store,
-                embedder=assistant.embedder,
-                progress=factory,
-                wait=articles.WAIT_FOR_INGEST,
-            )
-
-        if not can_change:
-            raise ArticleError(LOCKED_ERROR)
-        with lock:
-            try:
-                return action(run)
-            finally:
-                assistant.retriever.refresh()  # the next question sees the change
+    tab = ArticlesTab(assistant, settings, can_change, trouble)
 
     def listing() -> tuple[list[list[Any]], Any]:
-        docs = list(documents().values())
-        corpus = settings.corpus_dir
-        choices = [(file_label(d.source, corpus), d.source) for d in docs]
-        return articles_table(docs, corpus), gr.update(choices=choices, value=None)
+        rows, choices = tab.listing()
+        return rows, gr.update(**choices)
 
     def add_uploads(files: list[str] | None, progress: Any = gr.Progress()) -> tuple:  # noqa: B008
-        lines = []
-        for f in files or []:
-            path = Path(f)
-            try:
-                report = change(
-                    lambda run, path=path: articles.add_file(settings, path, path.name, run),
-                    progress,
-                )
-                n = report.embedded
-                lines.append(f"Added **{escape(path.name)}** ({n} passage{'s' * (n != 1)}).")
-            except AssistantError as e:
-                lines.append(f"⚠️ {escape(str(e))}")
-        return ("\n\n".join(lines), *listing(), None)
+        return (tab.add_uploads(files, progress), *listing(), None)
 
     def remove_chosen(source: str | None) -> tuple:
-        if not source:
-            return "Choose an article to remove first.", *listing()
-        try:
-            change(lambda run: articles.remove(settings, source, set(documents()), run))
-            message = f"Removed **{escape(source)}** (kept in the corpus's .removed folder)."
-        except AssistantError as e:
-            message = f"⚠️ {escape(str(e))}"
-        return message, *listing()
-
-    def add_article_api(file: str | None) -> dict:
-        """Add one file to the corpus and index it; returns the ingest summary."""
-        if not file:
-            return {"error": "No file was given."}
-        path = Path(file)
-        try:
-            run = lambda run: articles.add_file(settings, path, path.name, run)  # noqa: E731
-            return change(run).to_json()
-        except Exception as e:
-            return {"error": trouble_changing(e)}
-
-    def remove_article_api(source: str) -> dict:
-        """Remove an article (a citation's `source`) and update the index; the summary."""
-        try:
-            run = lambda run: articles.remove(settings, source, set(documents()), run)  # noqa: E731
-            return change(run).to_json()
-        except Exception as e:
-            return {"error": trouble_changing(e)}
-
-    def trouble_changing(e: Exception) -> str:
-        if isinstance(e, ArticleError | CorpusError):
-            return str(e)
-        return trouble(e)
+        return (tab.remove_chosen(source), *listing())
 
     changing = {"api_visibility": "private", "concurrency_limit": 1, "concurrency_id": "articles"}
     profile = assistant.profile  # title and examples: the collection's own
@@ -378,7 +282,7 @@ def build(assistant: Assistant, settings: Settings, can_change: bool = True) -> 
         with gr.Tab("Articles"):
             gr.Markdown("The documents the assistant answers from.")
             table = gr.Dataframe(
-                headers=list(ARTICLE_COLUMNS),
+                headers=list(COLUMNS),
                 interactive=False,
                 elem_id="articles",
             )
@@ -426,8 +330,8 @@ def build(assistant: Assistant, settings: Settings, can_change: bool = True) -> 
             app.load(lambda: listing()[0], None, table, api_visibility="private")
         gr.api(ask_api, api_name="ask", concurrency_limit=CONCURRENCY)
         api_trigger = gr.Button(visible=False)
-        api_trigger.click(add_article_api, [api_file], api_out, api_name="add_article")
-        api_trigger.click(remove_article_api, [api_source], api_out, api_name="remove_article")
+        api_trigger.click(tab.add_api, [api_file], api_out, api_name="add_article")
+        api_trigger.click(tab.remove_api, [api_source], api_out, api_name="remove_article")
     return app
 
 

@@ -1,5 +1,6 @@
 """Command-line entry points: `python ingest.py`, `python app.py` and `python -m assistant ...`
-(`ask` here; the developer commands `eval`, `calibrate`, `export-model` in devcli.py).
+(`ask`, and `export-model`, which set-up runs; the developer commands `eval` and `calibrate`
+live outside the package: `python -m tools`).
 
 Does: parse arguments, read `Settings` from the environment once, call the package, print
 results (JSON for scripts, short text for people), and turn `AssistantError`s into one-line
@@ -21,11 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import AssistantError
-from assistant.settings import Settings
+from assistant.settings import Settings, offline_environment
 
 if TYPE_CHECKING:
-    from assistant.documents import Skipped
-    from assistant.indexing import IngestReport
+    from assistant.types import IngestReport, Skipped
 
 
 class Parser(argparse.ArgumentParser):
@@ -54,6 +54,7 @@ def _tqdm_progress(total: int) -> Callable[[int], None]:
 
 
 def ingest_main(argv: Sequence[str] | None = None) -> int:
+    offline_environment()
     parser = Parser(
         prog="ingest.py",
         description="Chunk and embed the corpus into the index (only what changed).",
@@ -76,7 +77,7 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.corpus is not None:
             settings = settings.with_(corpus_dir=args.corpus)
-        from assistant.indexing import ingest
+        from assistant.ingest.indexing import ingest
 
         fetched: list[Skipped] = []
         for url in args.url or []:
@@ -101,9 +102,9 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
 
 def _fetch(url: str, settings: Settings, quiet: bool) -> list[Skipped]:
     """Fetch one page into the corpus; a page that cannot be fetched is a skipped entry."""
-    from assistant.documents import Skipped
     from assistant.errors import ArticleError
-    from assistant.fetch import fetch
+    from assistant.ingest.fetch import fetch
+    from assistant.types import Skipped
 
     try:
         path = fetch(url, settings.corpus_dir, settings.max_file_bytes)
@@ -133,7 +134,7 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
 def _watch(settings: Settings, run: Callable[[], IngestReport], as_json: bool) -> int:
     """`ingest.py --watch`: one report per sync, until Ctrl+C. A sync that fails (the
     folder emptied, the index busy) is reported and the watch goes on."""
-    from assistant.watch import watch
+    from assistant.ingest.watch import watch
 
     def sync() -> None:
         try:
@@ -151,16 +152,17 @@ def _watch(settings: Settings, run: Callable[[], IngestReport], as_json: bool) -
 
 
 def open_assistant(settings: Settings):  # noqa: ANN202 - import kept lazy
-    from assistant.api import Assistant
+    from assistant.api import build_assistant
     from assistant.errors import IndexStoreError
 
-    assistant = Assistant(settings)
+    assistant = build_assistant(settings)
     if assistant.store.count() == 0:
         raise IndexStoreError("The index is empty: run `python ingest.py` first.")
     return assistant
 
 
 def ask_main(argv: Sequence[str]) -> int:
+    offline_environment()
     parser = Parser(prog="python -m assistant ask", description="Ask the articles a question.")
     parser.add_argument("--json", action="store_true", help="print the answer object as JSON")
     parser.add_argument(
@@ -171,7 +173,7 @@ def ask_main(argv: Sequence[str]) -> int:
     parser.add_argument("question", nargs="+", help="the question, or - to read one per line")
     args = parser.parse_args(argv)
     from assistant.errors import QuestionError
-    from assistant.render import to_json, to_text
+    from assistant.present.render import to_json, to_text
 
     batch = args.question == ["-"]
     warned: set[str] = set()
@@ -228,9 +230,7 @@ def _batch_line(line: str) -> tuple[str, list[str]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from assistant import devcli
-
-    commands = {"ask": ask_main, "ingest": ingest_main, **devcli.COMMANDS}
+    commands = {"ask": ask_main, "ingest": ingest_main, "export-model": export_main}
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in commands:
         names = ", ".join(commands)
@@ -245,6 +245,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def export_main(argv: Sequence[str]) -> int:
+    offline_environment()
+    parser = Parser(
+        prog="python -m assistant export-model",
+        description="Export the packaged model to ONNX once (make setup runs this).",
+    )
+    parser.parse_args(argv)
+    from assistant.embedding import export
+
+    try:
+        folder = export()
+    except Exception as e:  # torch/onnx errors are not ours to word; keep them to one line
+        return fail(f"could not export the model to ONNX ({type(e).__name__}: {e}).")
+    print(f"ONNX model ready in {folder}")
+    return 0
+
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -255,12 +272,11 @@ def may_change_articles(host: str, login: tuple[str, str] | None) -> bool:
 
 def app_main(argv: Sequence[str] | None = None) -> int:
     """`python app.py`: the chat UI. The model warms in the background while Gradio loads."""
+    offline_environment()
     parser = Parser(prog="app.py", description="Chat with the articles in your browser.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     parser.add_argument("--port", type=int, default=7860)
     args = parser.parse_args(argv)
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         settings = Settings.from_env()
         assistant = open_assistant(settings)
@@ -277,7 +293,7 @@ def app_main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
     threading.Thread(target=assistant.warm, name="warm", daemon=True).start()
-    from assistant.ui import launch
+    from assistant.present.ui import launch
 
     try:
         can_change = may_change_articles(args.host, auth)

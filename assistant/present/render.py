@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from assistant.answer import Answer
+from assistant.types import Answer
 
 
 def to_json(answer: Answer) -> dict[str, Any]:
