@@ -101,3 +101,61 @@ def test_sigkill_mid_ingest_keeps_the_previous_index(tmp_path: Path, corpus: Pat
     assert store.hidden() == []
     assert store.collection.count() == report["passages"]  # no orphans left behind
     assert any("tonic water" in p.text for _, p in store.passages())
+
+
+def test_sigkill_mid_watch_sync_keeps_the_previous_index(tmp_path: Path, corpus: Path) -> None:
+    """`ingest.py --watch` syncs with the same ingest: killed while it embeds a batch of new
+    web pages and Word files, the index answers exactly as before, and the next watch
+    completes the sync."""
+    from bench.synthetic import articles
+    from tests import documents
+
+    env = cli_env(ASSISTANT_DB_DIR=str(tmp_path / "db"), ASSISTANT_CORPUS_DIR=str(corpus))
+    first = ingest(env, corpus)
+    assert first.wait(timeout=300) == 0, first.stderr.read()
+    before = answers(env)
+    for i, text in enumerate(articles(60)):
+        title, blocks = documents.blocks_from_text(text)
+        if i % 2:
+            (corpus / f"page-{i}.html").write_text(documents.html_page(title, blocks))
+        else:
+            (corpus / f"note-{i}.docx").write_bytes(documents.docx_bytes(title, blocks))
+
+    def watch() -> subprocess.Popen:
+        return subprocess.Popen(
+            [PY, str(ROOT / "ingest.py"), "--watch", "--json"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+
+    killed = 0
+    for delay in (2.0, 4.0):
+        p = watch()
+        time.sleep(delay)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        from assistant.settings import Settings
+        from assistant.store import Store
+
+        if len(Store(Settings(db_dir=tmp_path / "db")).manifest()) > 2:
+            break  # it committed before the kill: the new index is whole
+        killed += 1
+        assert answers(env) == before, f"answers changed after a kill at {delay} s"
+    assert killed >= 1
+
+    p = watch()
+    try:
+        line = p.stdout.readline()  # the first sync's summary
+        report = json.loads(line)
+        assert report["documents"] == 2 + 60 and not report["skipped"], report
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+    from assistant.settings import Settings
+    from assistant.store import Store
+
+    store = Store(Settings(db_dir=tmp_path / "db"))
+    assert len(store.manifest()) == 2 + 60 and store.hidden() == []
