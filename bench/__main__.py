@@ -577,6 +577,9 @@ def main() -> int:
         "--server-sizes", default=None, help="sizes also run on a Chroma server (default: all)"
     )
     parser.add_argument("--quick", action="store_true", help="only the small measurements")
+    parser.add_argument(
+        "--no-docs", action="store_true", help="do not write the tables into docs/performance.md"
+    )
     args = parser.parse_args()
     os.environ.update(env())
     sizes = [] if args.quick else [int(s) for s in args.sizes.split(",") if s]
@@ -619,10 +622,13 @@ def main() -> int:
     (out / "latest.json").write_text(json.dumps(results, indent=2))
     print()
     print(table(results))
+    if not args.no_docs:
+        print(f"\nwrote {', '.join(write_docs(results))} into {DOCS.relative_to(ROOT)}")
     return 0
 
 
-def table(r: dict[str, Any]) -> str:
+def tables(r: dict[str, Any]) -> dict[str, str]:
+    """The run's markdown tables, by section: figures, formats, llm, scale."""
     q, t, b, lc, ing, app = (
         r["query"],
         r["throughput"],
@@ -679,9 +685,9 @@ def table(r: dict[str, Any]) -> str:
         f"| stock LangChain recipe (k=4, {lc['mean_quote_chars']}-char quotes) | {lc['hit@1']} | "
         f"{lc['hit@3']} | 0 | {lc['p50_ms']} ms | {lc['p95_ms']} ms |",
     ]
+    sections = {"figures": lines}
     if r.get("formats"):
-        lines += [
-            "",
+        sections["formats"] = lines = [
             "| format | files | pages | extract pages/s | ingest pages/s (whole pipeline) |",
             "| --- | --- | --- | --- | --- |",
         ]
@@ -699,8 +705,7 @@ def table(r: dict[str, Any]) -> str:
             "TXT file counts as one page.",
         ]
     if r.get("llm"):
-        lines += [
-            "",
+        sections["llm"] = lines = [
             "| language-model writer (SmolLM2-135M, labelled set) | per answer p50 / p95 | "
             "generation p50 | sentences kept | answers written by it | hit@1 / hit@3 | "
             "unanswerable refused |",
@@ -714,8 +719,7 @@ def table(r: dict[str, Any]) -> str:
                 f"{m['refusal_acc_out']} |"
             )
     if r.get("scale"):
-        lines += [
-            "",
+        sections["scale"] = lines = [
             "| passages | mode | ingest | passages/s | ingest RSS | warm ingest | query p50 / p95 "
             "| ask RSS | hit@1 / hit@3 |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -727,7 +731,30 @@ def table(r: dict[str, Any]) -> str:
                 f"{s['warm_ingest_s']} s | {s['query_p50_ms']} / {s['query_p95_ms']} ms | "
                 f"{s['ask_peak_rss_mb']} MB | {s['hit@1']} / {s['hit@3']} |"
             )
-    return "\n".join(lines)
+    return {name: "\n".join(body) for name, body in sections.items()}
+
+
+def table(r: dict[str, Any]) -> str:
+    return "\n\n".join(tables(r).values())
+
+
+DOCS = ROOT / "docs" / "performance.md"
+
+
+def write_docs(r: dict[str, Any], path: Path = DOCS) -> list[str]:
+    """Put this run's tables into docs/performance.md, each between its markers
+    (`<!-- bench:NAME -->` ... `<!-- /bench:NAME -->`); sections this run did not measure (the
+    scale runs under --quick) keep their last figures. The names of the sections written."""
+    text = path.read_text(encoding="utf-8")
+    written = []
+    for name, body in tables(r).items():
+        begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+        if begin in text and end in text:
+            head, rest = text.split(begin, 1)
+            text = f"{head}{begin}\n{body}\n{end}{rest.split(end, 1)[1]}"
+            written.append(name)
+    path.write_text(text, encoding="utf-8")
+    return written
 
 
 if __name__ == "__main__":

@@ -22,6 +22,23 @@ def test_the_seed_collection_brings_its_own_title_and_examples() -> None:
     assert "Leg cramps" in profile.title and len(profile.examples) == 3
 
 
+@pytest.mark.parametrize(
+    ("folder", "topic"),
+    [
+        ("tests/corpora/heel-pain/corpus", "Heel pain"),
+        ("tests/corpora/composting/corpus", "compost"),
+    ],
+)
+def test_every_test_collection_brings_its_own_profile(folder: str, topic: str) -> None:
+    """Another collection needs no code change: its title, examples and words are its own."""
+    profile = load_profile(Path(folder))
+    assert topic.lower() in profile.title.lower()
+    assert profile.examples
+    seeds = load_profile(Path("corpus"))
+    assert not set(profile.examples) & set(seeds.examples)
+    assert profile.cue_words != seeds.cue_words
+
+
 def test_a_collection_without_a_profile_gets_neutral_wording(tmp_path: Path) -> None:
     assert load_profile(tmp_path) == Profile()
     assert Profile().examples == () and "cramp" not in Profile().title.lower()
