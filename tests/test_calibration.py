@@ -132,3 +132,30 @@ def test_eval_and_calibrate_fail_in_one_line(args: list[str], message: str) -> N
     assert r.returncode == 1
     assert r.stderr.strip().startswith(f"error: {message}")
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.unit
+def test_eval_writes_its_tables_between_the_markers(tmp_path: Path) -> None:
+    from tools.devcli import write_docs
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "answering.md").write_text(
+        "before\n<!-- eval:held-out -->\nSTALE\n<!-- /eval:held-out -->\nafter\n"
+    )
+    (tmp_path / "README.md").write_text("a\n<!-- eval:summary -->\nSTALE\n<!-- /eval:summary -->\n")
+    row = {
+        "corpus": "demo",
+        "held_out": "5 family folds",
+        "hit@1": 0.5,
+        "hit@3": 0.75,
+        "answerable_refused": 1,
+        "answerable": 8,
+        "unanswerable_answered": 2,
+        "unanswerable": 4,
+    }
+    assert write_docs([row], tmp_path) == ["README.md", "docs/answering.md"]
+    readme = (tmp_path / "README.md").read_text()
+    assert "| demo (12 questions) | 0.5 | 0.75 | 1/8 | 2/4 |" in readme and "STALE" not in readme
+    docs = (tmp_path / "docs" / "answering.md").read_text()
+    assert docs.startswith("before\n") and docs.endswith("after\n") and "STALE" not in docs
+    assert "demo         5 family folds" in docs

@@ -52,6 +52,44 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _summary_table(rows: list[dict]) -> str:
+    """The README's short table: each corpus's 5-family-fold row."""
+    lines = [
+        "| collection (held out) | hit@1 | hit@3 | answerable refused | unanswerable answered |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        if r["held_out"].endswith("family folds"):
+            lines.append(
+                f"| {r['corpus']} ({r['answerable'] + r['unanswerable']} questions) | "
+                f"{r['hit@1']} | {r['hit@3']} | {r['answerable_refused']}/{r['answerable']} | "
+                f"{r['unanswerable_answered']}/{r['unanswerable']} |"
+            )
+    return "\n".join(lines)
+
+
+def write_docs(rows: list[dict], root: Path = ROOT) -> list[str]:
+    """Put the held-out tables between their markers (`<!-- eval:NAME -->` ...
+    `<!-- /eval:NAME -->`) in docs/answering.md (the whole table) and README.md (the short
+    one), so the figures there are this run's, never copied by hand. The files written."""
+    blocks = {"held-out": f"```\n{_table(rows)}\n```", "summary": _summary_table(rows)}
+    written = []
+    for name in ("docs/answering.md", "README.md"):
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        for key, body in blocks.items():
+            begin, end = f"<!-- eval:{key} -->", f"<!-- /eval:{key} -->"
+            if begin in text and end in text:
+                head, rest = text.split(begin, 1)
+                text = f"{head}{begin}\n{body}\n{end}{rest.split(end, 1)[1]}"
+                written.append(name)
+        path.write_text(text, encoding="utf-8")
+    return sorted(set(written))
+
+
 def _rules(names: str | None) -> frozenset[str]:
     from assistant.answer.compose import RULES
     from tools.calibration import QUERY_RULES
@@ -114,6 +152,11 @@ def eval_main(argv: Sequence[str]) -> int:
     parser.add_argument("--ablate", action="store_true", help="each rule off in turn")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     parser.add_argument("--failures", action="store_true", help="list the questions that missed")
+    parser.add_argument(
+        "--write-docs",
+        action="store_true",
+        help="put the table into docs/answering.md and README.md (all corpora, all rules)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.questions is not None:
@@ -127,6 +170,10 @@ def eval_main(argv: Sequence[str]) -> int:
             print(json.dumps(rows))
         else:
             print(_table(rows))
+        if args.write_docs:
+            if args.without or args.corpus:
+                raise AssistantError("--write-docs takes the whole table: no --without, --corpus.")
+            print(f"wrote the table into {', '.join(write_docs(rows))}")
         if args.failures:
             for line in _failures(report):
                 print(line)
