@@ -745,16 +745,9 @@ def write_docs(r: dict[str, Any], path: Path = DOCS) -> list[str]:
     """Put this run's tables into docs/performance.md, each between its markers
     (`<!-- bench:NAME -->` ... `<!-- /bench:NAME -->`); sections this run did not measure (the
     scale runs under --quick) keep their last figures. The names of the sections written."""
-    text = path.read_text(encoding="utf-8")
-    written = []
-    for name, body in tables(r).items():
-        begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-        if begin in text and end in text:
-            head, rest = text.split(begin, 1)
-            text = f"{head}{begin}\n{body}\n{end}{rest.split(end, 1)[1]}"
-            written.append(name)
-    path.write_text(text, encoding="utf-8")
-    return written
+    from tools.markers import fill
+
+    return fill(path, "bench", tables(r))
 
 
 if __name__ == "__main__":

@@ -76,18 +76,10 @@ def write_docs(rows: list[dict], root: Path = ROOT) -> list[str]:
     `<!-- /eval:NAME -->`) in docs/answering.md (the whole table) and README.md (the short
     one), so the figures there are this run's, never copied by hand. The files written."""
     blocks = {"held-out": f"```\n{_table(rows)}\n```", "summary": _summary_table(rows)}
-    written = []
-    for name in ("docs/answering.md", "README.md"):
-        path = root / name
-        text = path.read_text(encoding="utf-8")
-        for key, body in blocks.items():
-            begin, end = f"<!-- eval:{key} -->", f"<!-- /eval:{key} -->"
-            if begin in text and end in text:
-                head, rest = text.split(begin, 1)
-                text = f"{head}{begin}\n{body}\n{end}{rest.split(end, 1)[1]}"
-                written.append(name)
-        path.write_text(text, encoding="utf-8")
-    return sorted(set(written))
+    from tools.markers import fill
+
+    names = ("docs/answering.md", "README.md")
+    return sorted(name for name in names if fill(root / name, "eval", blocks))
 
 
 def _rules(names: str | None) -> frozenset[str]:
