@@ -138,6 +138,18 @@ def _document(source: str, text: str, title: str, kind: str) -> Document:
 EXTRACTED = ".extracted"  # the corpus's hidden folder of extracted texts
 
 
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write `data` to `target` through a hidden temporary file beside it and one rename:
+    a reader (an ingest, a watcher) sees no file or the whole file, never part of it."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
 def extracted_path(corpus_dir: Path, path: Path, data: bytes) -> Path:
     """Where the text extracted from `path` (with content `data`) is kept."""
     digest = hashlib.sha256(data).hexdigest()[:16]
@@ -160,9 +172,7 @@ def load_extracted(path: Path, source: str, data: bytes, corpus_dir: Path) -> Do
         text, url = extracted.text, extracted.url
         try:
             keep.parent.mkdir(parents=True, exist_ok=True)
-            tmp = keep.with_name(f".{keep.name}.{os.getpid()}.tmp")
-            tmp.write_text(text, encoding="utf-8", newline="")
-            os.replace(tmp, keep)
+            write_atomically(keep, text.encode("utf-8"))
         except OSError as e:
             reason = e.strerror or e
             raise ValueError(f"its text cannot be saved in {EXTRACTED}/ ({reason})") from None

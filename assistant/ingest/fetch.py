@@ -11,12 +11,11 @@ Does not: extract text (extract/web.py does, at ingest), run scripts, or follow 
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from assistant.corpus import write_atomically
 from assistant.errors import ArticleError
 from assistant.extract.web import saved_from
 
@@ -87,13 +86,8 @@ def _save(corpus_dir: Path, name: str, url: str, data: bytes) -> Path:
     while target.exists():
         target, n = corpus_dir / f"{stem}-{n}.html", n + 1
     mark = f"<!-- saved from url=({len(url):04d}){url} -->\n".encode()
-    tmp = corpus_dir / f".fetch-{os.getpid()}-{target.name}"
     try:
-        tmp.write_bytes(mark + data)
-        os.replace(tmp, target)
+        write_atomically(target, mark + data)
     except OSError as e:
         raise ArticleError(f"{url}: cannot save the page ({e.strerror or e}).") from None
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
     return target
