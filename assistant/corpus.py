@@ -164,9 +164,9 @@ def load_extracted(path: Path, source: str, data: bytes, corpus_dir: Path) -> Do
 
     suffix = path.suffix.lower()
     keep = extracted_path(corpus_dir, path, data)
-    url = saved_from(data) if KINDS[suffix] == "html" else ""
-    if keep.is_file():
+    if keep.is_file():  # extracted before: the address is read from the page's own mark
         text = keep.read_text(encoding="utf-8")
+        url = saved_from(data) if KINDS[suffix] == "html" else ""
     else:
         extracted = EXTRACTORS[suffix](data)
         text, url = extracted.text, extracted.url
@@ -237,7 +237,9 @@ def source_name(path: Path, root: Path | None = None) -> str:
         return resolved.as_posix()
 
 
-def _walk(corpus_dir: Path) -> Iterator[Path]:
+def walk(corpus_dir: Path) -> Iterator[Path]:
+    """Every file ingest looks at, sorted: hidden files and folders are left out, folder
+    links are not followed (watch.py watches the same files)."""
     for dirpath, dirnames, filenames in os.walk(corpus_dir, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
@@ -294,7 +296,7 @@ def load_corpus(corpus_dir: Path, max_bytes: int) -> tuple[list[Document], list[
         raise CorpusError(f"The corpus folder {corpus_dir} cannot be read (permission denied).")
     documents: list[Document] = []
     skipped: list[Skipped] = []
-    for path in _walk(corpus_dir):
+    for path in walk(corpus_dir):
         source = source_name(path)
         try:
             documents.append(read_document(path, source, max_bytes, corpus_dir))

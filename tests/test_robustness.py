@@ -121,7 +121,7 @@ def test_a_file_that_vanishes_mid_ingest(tmp_path: Path, monkeypatch: pytest.Mon
     corpus.mkdir()
     (corpus / "stays.txt").write_text("Night cramps\n\nStretching before bed helps many people.\n")
     (corpus / "goes.txt").write_text("Gone\n\nThis file is deleted between listing and reading.\n")
-    real_walk = corpus_module._walk
+    real_walk = corpus_module.walk
 
     def walk_then_delete(folder: Path):
         for path in real_walk(folder):
@@ -129,7 +129,7 @@ def test_a_file_that_vanishes_mid_ingest(tmp_path: Path, monkeypatch: pytest.Mon
                 path.unlink()  # listed, then gone before it is read
             yield path
 
-    monkeypatch.setattr(corpus_module, "_walk", walk_then_delete)
+    monkeypatch.setattr(corpus_module, "walk", walk_then_delete)
     docs, skipped = load_corpus(corpus, 10**6)
     assert [Path(d.source).name for d in docs] == ["stays.txt"]
     assert [(Path(s.path).name, s.reason) for s in skipped] == [

@@ -14,11 +14,12 @@ Does not: ingest anything itself (indexing.py does), or notice files in hidden f
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from assistant.corpus import walk
 
 POLL = 0.5  # seconds between looks at the folder
 SETTLE = 1.0  # seconds the folder must be still before an ingest
@@ -27,19 +28,15 @@ Snapshot = dict[str, tuple[int, int]]
 
 
 def snapshot(corpus_dir: Path) -> Snapshot:
-    """path -> (size, modification time in ns) of every visible file under the folder."""
+    """path -> (size, modification time in ns) of every file ingest would look at (the
+    corpus's own walk: hidden files and folders left out, folder links not followed)."""
     out: Snapshot = {}
-    for dirpath, dirnames, filenames in os.walk(corpus_dir, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if name.startswith("."):
-                continue
-            path = os.path.join(dirpath, name)
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            out[path] = (st.st_size, st.st_mtime_ns)
+    for path in walk(corpus_dir):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        out[str(path)] = (st.st_size, st.st_mtime_ns)
     return out
 
 

@@ -101,7 +101,8 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fetch(url: str, settings: Settings, quiet: bool) -> list[Skipped]:
-    """Fetch one page into the corpus; a page that cannot be fetched is a skipped entry."""
+    """Fetch one page into the corpus; a page that cannot be fetched is a skipped entry
+    (printed with the report's other skipped files, once)."""
     from assistant.errors import ArticleError
     from assistant.ingest.fetch import fetch
     from assistant.types import Skipped
@@ -109,7 +110,6 @@ def _fetch(url: str, settings: Settings, quiet: bool) -> list[Skipped]:
     try:
         path = fetch(url, settings.corpus_dir, settings.max_file_bytes)
     except ArticleError as e:
-        print(f"skipped {e}", file=sys.stderr)
         return [Skipped(url, str(e).removeprefix(f"{url}: ").rstrip("."))]
     if not quiet:
         print(f"saved {url} as {path}")
