@@ -1,4 +1,7 @@
-"""Chat UI entry point: `python app.py [--host 127.0.0.1] [--port 7860]` (see assistant/ui.py)."""
+"""Chat UI entry point: `python app.py [--host 127.0.0.1] [--port 7860]`.
+
+The page is assistant/present/ui.py; its event handlers are assistant/present/chat.py.
+"""
 
 import sys
 

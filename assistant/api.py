@@ -91,6 +91,16 @@ class Assistant:
         if self.writer is not None:
             self.writer.warm()
 
+    def sections(self) -> list[str]:
+        """What the articles cover, one line per article: its title and section headings
+        ("Title (Heading; Heading)"), for a refusal's sources panel."""
+        heads: dict[str, list[str]] = {}
+        for p in self.retriever.lexical().passages.values():
+            titles = heads.setdefault(p.title, [])
+            if p.heading and p.heading not in titles:
+                titles.append(p.heading)
+        return [t + (f" ({'; '.join(h)})" if h else "") for t, h in heads.items()]
+
     def check(self, question: object) -> str:
         """The tidied question, or a `QuestionError` saying what is wrong with it."""
         if not isinstance(question, str):

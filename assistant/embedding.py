@@ -9,7 +9,7 @@ encode in batches, and cache query vectors. Two backends give the same vectors:
 - "torch": sentence-transformers, the reference; used when no export exists.
 "onnx-int8" (dynamically quantised, faster still, slightly different vectors) is offered for
 measurement: an index must be built and queried with the same one.
-Does not: store or compare vectors (see store.py and retrieval.py).
+Does not: store or compare vectors (see store/ and search/).
 """
 
 from __future__ import annotations

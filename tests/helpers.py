@@ -96,3 +96,12 @@ def llm_server_command(model: Path, port: int) -> list[str]:
     port (ready: /v1/models)."""
     args = [PY, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "smollm2"]
     return args + ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
+
+
+def nearest_passages(store: object, vector: list[float], k: int) -> list[tuple[str, object, float]]:
+    """(record id, passage, cosine) of the `k` nearest live passages, best first: the store's
+    nearest-passage search with each id's passage looked up."""
+    passages = dict(store.reader.passages())  # type: ignore[attr-defined]
+    hidden = store.manifest.hidden()  # type: ignore[attr-defined]
+    found = store.reader.nearest(vector, k, hidden)  # type: ignore[attr-defined]
+    return [(pid, passages[pid], sim) for pid, sim in found if pid in passages]

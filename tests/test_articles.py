@@ -114,7 +114,7 @@ def test_a_bad_upload_leaves_the_corpus_and_index_untouched(
         "night.txt": b"A different file under an existing article's name.",
     }
     (settings.corpus_dir / "night.txt").write_text("An existing article.\n")  # name taken
-    before = (sorted(p.name for p in settings.corpus_dir.iterdir()), store.documents())
+    before = (sorted(p.name for p in settings.corpus_dir.iterdir()), store.manifest.documents())
     for name, data in cases.items():
         upload = tmp_path / name
         upload.write_bytes(data)
@@ -127,7 +127,10 @@ def test_a_bad_upload_leaves_the_corpus_and_index_untouched(
         articles.add_file(
             settings.with_(max_file_bytes=100), big, "big.txt", _runner(store, embedder)
         )
-    assert (sorted(p.name for p in settings.corpus_dir.iterdir()), store.documents()) == before
+    assert (
+        sorted(p.name for p in settings.corpus_dir.iterdir()),
+        store.manifest.documents(),
+    ) == before
 
 
 @pytest.mark.integration
@@ -146,15 +149,19 @@ def test_an_upload_cut_short_is_never_an_article(indexed_copy, embedder, tmp_pat
 @pytest.mark.integration
 def test_remove_moves_the_file_aside_and_unindexes_it(indexed_copy, embedder) -> None:
     settings, store = indexed_copy
-    source = next(iter(store.documents()))
-    report = articles.remove(settings, source, set(store.documents()), _runner(store, embedder))
-    assert report.removed == 1 and source not in store.documents()
+    source = next(iter(store.manifest.documents()))
+    report = articles.remove(
+        settings, source, set(store.manifest.documents()), _runner(store, embedder)
+    )
+    assert report.removed == 1 and source not in store.manifest.documents()
     assert not Path(source).exists()
     assert list((settings.corpus_dir / articles.REMOVED).glob("*" + Path(source).name))
     with pytest.raises(ArticleError, match="no indexed article"):
-        articles.remove(settings, source, set(store.documents()), _runner(store, embedder))
+        articles.remove(settings, source, set(store.manifest.documents()), _runner(store, embedder))
     with pytest.raises(ArticleError, match="no indexed article"):
-        articles.remove(settings, "/etc/passwd", set(store.documents()), _runner(store, embedder))
+        articles.remove(
+            settings, "/etc/passwd", set(store.manifest.documents()), _runner(store, embedder)
+        )
 
 
 # --- fetch: ingest.py --url ---------------------------------------------------------------------

@@ -118,4 +118,4 @@ def test_permission_errors_are_reported_not_raised(
     ]
     monkeypatch.setattr(os, "access", lambda *a, **k: False)
     with pytest.raises(IndexStoreError, match="not writable"):
-        Store(Settings(db_dir=tmp_path / "db")).count()
+        Store(Settings(db_dir=tmp_path / "db")).manifest.count()

@@ -71,7 +71,7 @@ def test_sigkill_mid_ingest_keeps_the_previous_index(tmp_path: Path, corpus: Pat
 
     def committed() -> bool:
         """Whether the new version is live: the manifest names all 42 documents."""
-        return len(Store(Settings(db_dir=tmp_path / "db")).manifest()) == 2 + 40
+        return len(Store(Settings(db_dir=tmp_path / "db")).manifest.live()) == 2 + 40
 
     killed = 0
     for delay in (0.8, 2.5, 4.5, 7.0):
@@ -98,9 +98,9 @@ def test_sigkill_mid_ingest_keeps_the_previous_index(tmp_path: Path, corpus: Pat
     assert after != before
 
     store = Store(Settings(db_dir=tmp_path / "db"))
-    assert store.hidden() == []
-    assert store.collection.count() == report["passages"]  # no orphans left behind
-    assert any("tonic water" in p.text for _, p in store.passages())
+    assert store.manifest.hidden() == []
+    assert store.connection.passages.count() == report["passages"]  # no orphans left behind
+    assert any("tonic water" in p.text for _, p in store.reader.passages())
 
 
 def test_sigkill_mid_watch_sync_keeps_the_previous_index(tmp_path: Path, corpus: Path) -> None:
@@ -140,7 +140,7 @@ def test_sigkill_mid_watch_sync_keeps_the_previous_index(tmp_path: Path, corpus:
         from assistant.settings import Settings
         from assistant.store import Store
 
-        if len(Store(Settings(db_dir=tmp_path / "db")).manifest()) > 2:
+        if len(Store(Settings(db_dir=tmp_path / "db")).manifest.live()) > 2:
             break  # it committed before the kill: the new index is whole
         killed += 1
         assert answers(env) == before, f"answers changed after a kill at {delay} s"
@@ -158,4 +158,4 @@ def test_sigkill_mid_watch_sync_keeps_the_previous_index(tmp_path: Path, corpus:
     from assistant.store import Store
 
     store = Store(Settings(db_dir=tmp_path / "db"))
-    assert len(store.manifest()) == 2 + 60 and store.hidden() == []
+    assert len(store.manifest.live()) == 2 + 60 and store.manifest.hidden() == []

@@ -11,6 +11,8 @@ from assistant.errors import CorpusError, IndexStoreError
 from assistant.ingest.indexing import ingest
 from assistant.settings import Settings
 from assistant.store import Store, record_id
+from assistant.store.manifest import Manifest
+from tests.helpers import nearest_passages
 
 
 def run(settings: Settings, embedder: Embedder):
@@ -36,7 +38,7 @@ def test_incremental_ingest_cycle(settings: Settings, corpus: Path, embedder: Em
     assert third.unchanged == 1
     assert 0 < third.embedded < first.passages
     assert third.passages == first.passages + 1
-    texts = [p.text for _, p in Store(settings).passages()]
+    texts = [p.text for _, p in Store(settings).reader.passages()]
     assert any("tonic water" in t for t in texts)
     assert len(texts) == len(set(texts)) == third.passages
 
@@ -45,9 +47,11 @@ def test_incremental_ingest_cycle(settings: Settings, corpus: Path, embedder: Em
     fourth = run(settings, embedder)
     assert (fourth.removed, fourth.documents, fourth.embedded) == (1, 1, 0)
     store = Store(settings)
-    assert set(store.documents()) == {next(iter(store.documents()))}
-    assert all("massage-for" not in p.source for _, p in store.passages())
-    hits = store.query(embedder.encode_query("deep tissue massage and trigger points"), 5)
+    assert set(store.manifest.documents()) == {next(iter(store.manifest.documents()))}
+    assert all("massage-for" not in p.source for _, p in store.reader.passages())
+    hits = nearest_passages(
+        store, embedder.encode_query("deep tissue massage and trigger points"), 5
+    )
     assert hits and all("night" in p.source for _, p, _ in hits)
 
 
@@ -57,19 +61,21 @@ def test_index_records_offsets_and_content_hash_ids(
 ) -> None:
     run(settings, embedder)
     store = Store(settings)
-    shas = {s: d.sha for s, d in store.documents().items()}
-    for pid, p in store.passages():
+    shas = {s: d.sha for s, d in store.manifest.documents().items()}
+    for pid, p in store.reader.passages():
         text = (Path(p.source)).read_text(encoding="utf-8")
         assert text[p.start : p.end] == p.text
         assert pid == record_id(p.id, shas[p.source])
-    docs = store.documents()
+    docs = store.manifest.documents()
     assert all(d.sha and d.ingested_at and d.passages > 0 for d in docs.values())
 
 
 @pytest.mark.integration
 def test_retrieval_finds_the_right_passage(settings: Settings, embedder: Embedder) -> None:
     run(settings, embedder)
-    hits = Store(settings).query(embedder.encode_query("deep tissue massage for muscle spasms"), 3)
+    hits = nearest_passages(
+        Store(settings), embedder.encode_query("deep tissue massage for muscle spasms"), 3
+    )
     assert any("Deep tissue massage" in p.text for _, p, _ in hits)
     assert hits[0][2] >= hits[-1][2]
 
@@ -95,7 +101,7 @@ def test_empty_or_missing_corpus_leaves_the_index_alone(
         run(settings.with_(corpus_dir=empty), embedder)
     with pytest.raises(CorpusError, match="does not exist"):
         run(settings.with_(corpus_dir=tmp_path / "missing"), embedder)
-    assert Store(settings).count() == before.passages
+    assert Store(settings).manifest.count() == before.passages
 
 
 @pytest.mark.unit
@@ -103,7 +109,7 @@ def test_index_folder_that_cannot_be_written(settings: Settings, tmp_path: Path)
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     with pytest.raises(IndexStoreError, match="Cannot create the index folder"):
-        Store(settings.with_(db_dir=blocker / "db")).count()
+        Store(settings.with_(db_dir=blocker / "db")).manifest.count()
 
 
 @pytest.mark.integration
@@ -116,7 +122,7 @@ def test_server_mode_ingests_into_a_real_chroma_server(
     again = run(remote, embedder)
     assert again.embedded == 0 and again.unchanged == 2
     assert not Path(settings.db_dir).exists()  # nothing was written locally
-    hits = Store(remote).query(embedder.encode_query("leg cramps at night"), 1)
+    hits = nearest_passages(Store(remote), embedder.encode_query("leg cramps at night"), 1)
     assert hits
 
 
@@ -126,9 +132,9 @@ def test_unreachable_server_is_a_clear_error(settings: Settings) -> None:
 
     bad = settings.with_(chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(IndexStoreError, match="Chroma server"):
-        Store(bad).count()
+        Store(bad).manifest.count()
     with pytest.raises(IndexStoreError, match="must look like"):
-        Store(settings.with_(chroma_url="not a url")).count()
+        Store(settings.with_(chroma_url="not a url")).manifest.count()
 
 
 def snapshot(settings: Settings, embedder: Embedder) -> list:
@@ -149,31 +155,31 @@ def test_records_written_but_not_committed_stay_invisible(
 ) -> None:
     run(settings, embedder)
     before = snapshot(settings, embedder)
-    count = Store(settings).collection.count()
+    count = Store(settings).connection.passages.count()
     night = corpus / "why-leg-cramps-strike-at-night.txt"
     night.write_text(night.read_text().replace("acupuncture", "a glass of tonic water"))
 
     def crash(*args: object) -> None:
         raise KeyboardInterrupt  # stands in for a kill right before the commit
 
-    monkeypatch.setattr(Store, "commit", crash)
+    monkeypatch.setattr(Manifest, "commit", crash)
     with pytest.raises(KeyboardInterrupt):
         run(settings, embedder)
     monkeypatch.undo()
     store = Store(settings)
-    assert store.collection.count() > count  # the new version's records are there...
+    assert store.connection.passages.count() > count  # the new version's records are there...
     assert snapshot(settings, embedder) == before  # ...but the index answers as before
-    assert store.hidden()
+    assert store.manifest.hidden()
     after = run(settings, embedder)  # the next ingest cleans up and completes
     assert after.embedded > 0 and after.unchanged == 1
-    assert store.hidden() == [] and store.collection.count() == count
-    assert any("tonic water" in p.text for _, p in store.passages())
+    assert store.manifest.hidden() == [] and store.connection.passages.count() == count
+    assert any("tonic water" in p.text for _, p in store.reader.passages())
 
 
 @pytest.mark.integration
 def test_an_unversioned_index_is_rebuilt(settings: Settings, embedder: Embedder) -> None:
     store = Store(settings)
-    store.collection.upsert(
+    store.connection.passages.upsert(
         ids=["old"],
         embeddings=[[0.1] * 384],
         documents=["x"],
@@ -181,7 +187,7 @@ def test_an_unversioned_index_is_rebuilt(settings: Settings, embedder: Embedder)
     )
     report = run(settings, embedder)
     assert report.documents == 2
-    assert Store(settings).collection.count() == report.passages
+    assert Store(settings).connection.passages.count() == report.passages
 
 
 @pytest.mark.integration

@@ -8,8 +8,8 @@ import pytest
 
 from assistant.embedding import Embedder
 from assistant.ingest.indexing import ingest
+from assistant.search import meaning, scoring
 from assistant.search import retriever as retrieval
-from assistant.search import scoring
 from assistant.search.query import understand
 from assistant.search.retriever import Retriever
 from assistant.settings import Settings
@@ -62,13 +62,13 @@ def test_unknown_words_close_in_meaning_to_a_corpus_word_are_told_apart(
     near = {"drinking": "alcohol", "nighttime": "night", "electrolyte": "electrolytes"}
     far = ("quinine", "children", "magnesium")
     vectors = retriever.embedder.encode([*near, *far])
-    closeness, nearest = retrieval.closest_words(
+    closeness, nearest = meaning.closest_words(
         vectors, retriever._word_vectors, lexical.meaning_words
     )
     for i, (word, corpus_word) in enumerate(near.items()):
-        assert closeness[i] >= retrieval.EXPAND_SIMILARITY and nearest[i] == corpus_word, word
+        assert closeness[i] >= meaning.EXPAND_SIMILARITY and nearest[i] == corpus_word, word
     for i, word in enumerate(far, start=len(near)):
-        assert closeness[i] < retrieval.EXPAND_SIMILARITY, word
+        assert closeness[i] < meaning.EXPAND_SIMILARITY, word
 
 
 @pytest.mark.integration
@@ -135,7 +135,9 @@ def test_the_focus_feature_is_the_similarity_to_the_question_without_its_topic(
     question = "How do I treat leg cramps at home before sleeping?"
     rest = np.asarray(embedder.encode_query("How do I treat at home before sleeping?"))
     evidence = search(retriever, question)
-    vectors = retriever.store.sentences_of([h.id for h in evidence.passages], with_vectors=True)
+    vectors = retriever.store.reader.sentences_of(
+        [h.id for h in evidence.passages], with_vectors=True
+    )
     vector_of = {s.start: np.asarray(v) for found in vectors.values() for s, v, _ in found}
     for s in evidence.sentences[:5]:
         expected = float(rest @ vector_of[s.sentence.start])
@@ -169,11 +171,11 @@ def test_a_missing_word_is_weighed_by_meaning(retriever: Retriever) -> None:
     # "drinking" is not in the articles but "alcohol" is, and close in meaning: it is also
     # searched for; "children" has no word near it and carries much of its question.
     drinks = search(retriever, "Does drinking make leg cramps happen at night?")
-    assert drinks.missing == ("drinking",) and drinks.closeness[0] >= retrieval.EXPAND_SIMILARITY
+    assert drinks.missing == ("drinking",) and drinks.closeness[0] >= meaning.EXPAND_SIMILARITY
     assert drinks.query.endswith("(alcohol)")
     assert any("alcohol" in s.sentence.text for s in drinks.sentences[:3])
     kids = search(retriever, "Do children get leg cramps at night?")
-    assert kids.missing == ("children",) and kids.closeness[0] < retrieval.EXPAND_SIMILARITY
+    assert kids.missing == ("children",) and kids.closeness[0] < meaning.EXPAND_SIMILARITY
     assert kids.query == "Do children get leg cramps at night?"  # nothing close to add
     # How much of the question a word carries: its cosine with and without the word.
     filler = search(retriever, "Why exactly do leg cramps happen at night?")

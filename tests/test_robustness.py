@@ -139,7 +139,7 @@ def test_a_file_that_vanishes_mid_ingest(tmp_path: Path, monkeypatch: pytest.Mon
 
 @pytest.mark.unit
 def test_sources_panel_reads_only_indexed_files() -> None:
-    from assistant.present.ui import file_texts
+    from assistant.present.chat import file_texts
 
     answer = {
         "citations": [
@@ -154,6 +154,6 @@ def test_sources_panel_reads_only_indexed_files() -> None:
 
 @pytest.mark.unit
 def test_telemetry_is_off() -> None:
-    from assistant.chroma import chroma_settings
+    from assistant.store.chroma import chroma_settings
 
     assert chroma_settings().anonymized_telemetry is False

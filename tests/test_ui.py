@@ -224,7 +224,8 @@ def test_a_fault_while_answering_is_one_line_and_the_traceback_is_logged(
     from gradio_client import Client
 
     from assistant.api import build_assistant
-    from assistant.present.ui import FAILED, build
+    from assistant.present.chat import FAILED
+    from assistant.present.ui import build
 
     faulty = build_assistant(indexed)
 

@@ -73,7 +73,7 @@ def _embed_and_add(
     total = sum(len(texts) for _, _, texts in plans.values())
     if not total:
         return []
-    store.begin([d.sha for d in todo])
+    store.manifest.begin([d.sha for d in todo])
     embedder = embedder or Embedder(settings.batch_size, settings.backend)
     _ = embedder.model  # load before the progress bar starts, so it measures embedding
     tick = progress(total) if progress else None
@@ -98,7 +98,7 @@ def _embed_and_add(
                     generality=generality(mine[len(passages) :]),
                 )
             )
-        store.add(records)
+        store.writer.add(records)
         written += records
     return written
 
@@ -161,11 +161,11 @@ def ingest(
             "was."
         )
 
-    _ = store.collection  # opens (and checks) the index before anything else touches it
+    store.open()  # opens (and checks) the index first
     with ingest_lock(settings, wait):
-        store.reset_if_unversioned()
-        store.clean_up()  # what a killed ingest left behind
-        indexed = store.documents()
+        store.manifest.reset_if_unversioned()
+        store.manifest.clean_up()  # what a killed ingest left behind
+        indexed = store.manifest.documents()
         current = {d.source for d in documents}
         failed = {s.path for s in skipped}
 
@@ -178,10 +178,10 @@ def ingest(
         gone = sorted(set(indexed) - current - failed)
         written = _embed_and_add(settings, store, embedder, progress, todo, chunks)
         if todo or gone:
-            store.commit(written, gone)  # the single write that makes the new index live
-            store.clean_up()
+            store.manifest.commit(written, gone)  # the single write that makes the new index live
+            store.manifest.clean_up()
         embedded = sum(len(r.passages) for r in written)
-        after = store.documents()
+        after = store.manifest.documents()
         # Texts extracted for versions no longer indexed (after the commit, so the index that
         # was live until now could still show its quotes' files).
         prune_extracted(

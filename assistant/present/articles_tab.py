@@ -65,15 +65,15 @@ class ArticlesTab:
         self.assistant = assistant
         self.settings = settings
         self.can_change = can_change
-        self.trouble = trouble  # the one line shown for an unexpected error (ui.trouble)
+        self.trouble = trouble  # the one line shown for an unexpected error (chat.trouble)
         self._lock = threading.Lock()  # one change to the articles at a time
 
     def indexed(self) -> set[str]:
-        return set(self.assistant.store.documents())
+        return set(self.assistant.store.manifest.documents())
 
     def listing(self) -> tuple[list[list[Any]], dict[str, Any]]:
         """The table's rows, and the remove list's choices (file label, source)."""
-        docs = list(self.assistant.store.documents().values())
+        docs = list(self.assistant.store.manifest.documents().values())
         corpus = self.settings.corpus_dir
         choices = [(file_label(d.source, corpus), d.source) for d in docs]
         return articles_table(docs, corpus), {"choices": choices, "value": None}

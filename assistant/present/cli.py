@@ -156,7 +156,7 @@ def open_assistant(settings: Settings):  # noqa: ANN202 - import kept lazy
     from assistant.errors import IndexStoreError
 
     assistant = build_assistant(settings)
-    if assistant.store.count() == 0:
+    if assistant.store.manifest.count() == 0:
         raise IndexStoreError("The index is empty: run `python ingest.py` first.")
     return assistant
 

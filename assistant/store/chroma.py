@@ -1,7 +1,7 @@
 """Chroma connection: an embedded on-disk database or a Chroma server, telemetry off.
 
 Does: open the client named by the settings and turn connection failures into one-line
-`IndexStoreError`s. Does not: know about collections or records (store.py).
+`IndexStoreError`s. Does not: know about collections or records (connection.py, records.py).
 """
 
 from __future__ import annotations

@@ -1,0 +1,73 @@
+"""Fusion: three ranked lists of passages made into one list of candidate passages.
+
+Does: reciprocal rank fusion (RRF, k = `RRF_K`) of passages by embedding similarity,
+passages by their best sentences' similarity (each passage counted once, at its best
+sentence) and passages by BM25; keep the `top` fused, plus the passages of the best
+sentences and the best BM25 matches (a passage strong in one list only ranks low in the
+fusion, but its sentences deserve to be judged); then bring each candidate's followers (a
+list's items after its lead-in, a paragraph's "For example, ..." continuation), ranked
+right after it and scored at least as high.
+Does not: search (retriever.py) or score sentences (features.py, scoring.py).
+"""
+
+from __future__ import annotations
+
+from assistant.search.lexical import Lexical
+from assistant.types import Hit
+
+RRF_K = 60
+TOP_SENTENCE_PASSAGES = 12
+TOP_LEXICAL_PASSAGES = 4
+
+
+def fuse(
+    dense: list[tuple[str, float]],
+    by_sentence: list[tuple[str, float]],
+    bm25: list[tuple[str, float]],
+    lexical: Lexical,
+    top: int,
+) -> tuple[Hit, ...]:
+    """The candidate passages, best first. Every id given must be a live passage of
+    `lexical` (the vector results are filtered to it; BM25 indexes exactly those)."""
+    fused: dict[str, float] = {}
+    cosine: dict[str, float] = {}
+    for rank, (pid, sim) in enumerate(dense):
+        fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+        cosine[pid] = sim
+    seen: set[str] = set()
+    for pid, sim in by_sentence:
+        if pid in seen:
+            continue
+        fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + len(seen))
+        cosine[pid] = max(cosine.get(pid, -1.0), sim)
+        seen.add(pid)
+    scores = dict(bm25)
+    for rank, (pid, _) in enumerate(bm25):
+        fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+    candidates = sorted(fused, key=lambda p: -fused[p])[:top]
+    extra = [pid for pid, _ in by_sentence[:TOP_SENTENCE_PASSAGES]]
+    extra += [pid for pid, _ in bm25[:TOP_LEXICAL_PASSAGES]]
+    for pid in extra:
+        if pid not in candidates:
+            candidates.append(pid)
+    chosen: list[str] = []
+    for pid in candidates:
+        follow = [*lexical.list_items(pid)]
+        nxt = lexical.continuation(pid)
+        if nxt is not None:
+            follow.append(nxt)
+            fused[nxt] = max(fused.get(nxt, 0.0), fused.get(pid, 0.0))
+            scores[nxt] = max(scores.get(nxt, 0.0), scores.get(pid, 0.0))
+        for item in [pid, *follow]:
+            if item not in chosen:
+                chosen.append(item)
+    return tuple(
+        Hit(
+            pid,
+            lexical.passages[pid],
+            fused.get(pid, 0.0),
+            cosine.get(pid, 0.0),
+            scores.get(pid, 0.0),
+        )
+        for pid in chosen
+    )

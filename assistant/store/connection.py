@@ -1,0 +1,102 @@
+"""The open index: one Chroma client and its two collections, opened lazily, reopened on demand.
+
+Does: open the client (chroma.py) and the passages and sentences collections on first use;
+run a read and, if Chroma fails (an embedded client's view of an index another process has
+changed is stale), reopen everything and try once more; know Chroma's largest batch.
+Does not: know what the records mean (records.py), which versions are live (manifest.py), or
+search (reader.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from assistant.errors import IndexStoreError
+from assistant.settings import Settings
+from assistant.store.chroma import connect, short_error
+
+T = TypeVar("T")
+
+
+class Connection:
+    """Chroma's client and the two collections of one index. Connects on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client: Any = None
+        self._passages: Any = None
+        self._sentences: Any = None
+        self.reconnects = 0  # how many times the index was reopened (a reader's view renewed)
+
+    @property
+    def client(self) -> Any:
+        _ = self.passages
+        return self._client
+
+    @property
+    def passages(self) -> Any:
+        """Passages: one record per paragraph or bullet item (and the manifest)."""
+        if self._passages is None:
+            self._client = connect(self.settings)
+            self._passages = self._open(self.settings.collection)
+        return self._passages
+
+    @property
+    def sentences(self) -> Any:
+        """Sentences: one record per sentence, pointing at its passage by `passage_id`."""
+        if self._sentences is None:
+            _ = self.passages
+            self._sentences = self._open(self.settings.collection + "_sentences")
+        return self._sentences
+
+    def _open(self, name: str) -> Any:
+        try:
+            return self._client.get_or_create_collection(
+                name=name,
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        except Exception as e:
+            where = self.settings.chroma_url or self.settings.db_dir
+            raise IndexStoreError(f"Cannot open the index at {where} ({short_error(e)}).") from None
+
+    def reconnect(self) -> None:
+        """Drop Chroma's cached state and open the index afresh. An embedded index that
+        another process (an ingest) has changed must be re-read from disk."""
+        if not self.settings.chroma_url:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+        self._client = self._passages = self._sentences = None
+        self.reconnects += 1
+
+    def read(self, fn: Callable[[], T]) -> T:
+        """Run a read; if Chroma fails (its view of a changed index is stale), reopen the
+        index and try once more; a second failure is an IndexStoreError."""
+        try:
+            return fn()
+        except IndexStoreError:
+            raise
+        except Exception:
+            self.reconnect()
+            try:
+                return fn()
+            except Exception as e:
+                raise IndexStoreError(f"The index could not be read ({short_error(e)}).") from None
+
+    def drop(self) -> None:
+        """Delete both collections (an index from before manifests; ingest rebuilds it)."""
+        for name in (self.settings.collection + "_sentences", self.settings.collection):
+            try:
+                self.client.delete_collection(name)
+            except Exception:  # noqa: BLE001 - a collection that is not there needs no deleting
+                continue
+        self._passages = self._sentences = None
+
+    def batch_size(self) -> int:
+        """How many records one upsert or delete may carry."""
+        try:
+            return max(1, min(5000, int(self.client.get_max_batch_size())))
+        except Exception:
+            return 1000

@@ -1,0 +1,118 @@
+"""Reading the index: nearest passages and sentences, a passage's sentences, every passage.
+
+Does: the reads a search needs, each inside the connection's reopen-and-retry, parsing its
+results inside it too (a record without metadata is a stale view: StaleView, so the read is
+made again against the index as it is now):
+  nearest            the k nearest passage records to a vector: (id, cosine)
+  nearest_sentences  the k nearest sentence records, as (their passage's id, cosine)
+  sentences_of       the stored sentences of some passages, with vectors and generality
+  passages           every live passage, in pages (what BM25 is built from)
+Records of `hidden` document versions (manifest.py) are left out.
+Does not: rank beyond cosine similarity, or write anything (writer.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from assistant.store.connection import Connection
+from assistant.store.manifest import Manifest
+from assistant.store.records import metadatas, to_passage
+from assistant.types import Passage
+
+PAGE = 5000
+
+
+def _excluding(hidden: Sequence[str]) -> dict[str, Any] | None:
+    return {"doc_sha": {"$nin": list(hidden)}} if hidden else None
+
+
+class Reader:
+    """The search-time reads of one index."""
+
+    def __init__(self, connection: Connection, manifest: Manifest) -> None:
+        self.connection = connection
+        self.manifest = manifest
+
+    def nearest(
+        self, vector: Sequence[float], k: int, hidden: Sequence[str] = ()
+    ) -> list[tuple[str, float]]:
+        """(passage record id, cosine) of the `k` nearest passages, best first."""
+        c = self.connection
+        res = c.read(
+            lambda: c.passages.query(
+                query_embeddings=[list(vector)],
+                n_results=k,
+                include=["distances"],
+                where=_excluding(hidden),
+            )
+        )
+        return [
+            (pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0], strict=True)
+        ]
+
+    def nearest_sentences(
+        self, vector: Sequence[float], k: int, hidden: Sequence[str] = ()
+    ) -> list[tuple[str, float]]:
+        """(passage record id, cosine) of the `k` nearest sentences, best first."""
+        c = self.connection
+
+        def read() -> list[tuple[str, float]]:
+            res = c.sentences.query(
+                query_embeddings=[list(vector)],
+                n_results=k,
+                include=["metadatas", "distances"],
+                where=_excluding(hidden),
+            )
+            return [
+                (str(meta["passage_id"]), 1.0 - float(d))
+                for meta, d in zip(metadatas(res), res["distances"][0], strict=True)
+            ]
+
+        return c.read(read)
+
+    def sentences_of(
+        self, passage_ids: Sequence[str], with_vectors: bool = False
+    ) -> dict[str, list[tuple[Passage, Any, float]]]:
+        """The stored sentences of some passages, by passage record id, in text order, each
+        with its vector (or None) and its generality (see indexing.generality)."""
+        if not passage_ids:
+            return {}
+        c = self.connection
+        include = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
+        page = c.read(
+            lambda: c.sentences.get(
+                where={"passage_id": {"$in": list(passage_ids)}}, include=include
+            )
+        )
+        vectors = page["embeddings"] if with_vectors else [None] * len(page["ids"])
+        out: dict[str, list[tuple[Passage, Any, float]]] = {pid: [] for pid in passage_ids}
+        for text, meta, vector in zip(page["documents"], page["metadatas"], vectors, strict=True):
+            if meta is None:  # deleted since (a stale view); it is no live passage's sentence
+                continue
+            item = (to_passage(text, meta), vector, float(meta.get("generality", 0.0)))
+            out.setdefault(str(meta["passage_id"]), []).append(item)
+        for items in out.values():
+            items.sort(key=lambda item: item[0].start)
+        return out
+
+    def passages(self) -> Iterator[tuple[str, Passage]]:
+        """(record id, passage) for every live passage, `PAGE` records at a time."""
+        live = {source: d["sha"] for source, d in self.manifest.live().items()}
+        c = self.connection
+        offset = 0
+        while True:
+            page = c.read(
+                lambda offset=offset: c.passages.get(
+                    include=["metadatas", "documents"], limit=PAGE, offset=offset
+                )
+            )
+            for pid, text, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            ):
+                if live.get(str(meta["source"])) == meta.get("doc_sha"):
+                    yield pid, to_passage(text, meta)
+            if len(page["ids"]) < PAGE:
+                return
+            offset += PAGE
