@@ -94,11 +94,7 @@ class Assistant:
     def sections(self) -> list[str]:
         """What the articles cover, one line per article: its title and section headings
         ("Title (Heading; Heading)"), for a refusal's sources panel."""
-        heads: dict[str, list[str]] = {}
-        for p in self.retriever.lexical().passages.values():
-            titles = heads.setdefault(p.title, [])
-            if p.heading and p.heading not in titles:
-                titles.append(p.heading)
+        heads = self.retriever.lexical().sections()
         return [t + (f" ({'; '.join(h)})" if h else "") for t, h in heads.items()]
 
     def check(self, question: object) -> str:

@@ -8,6 +8,7 @@ keep the libraries offline and quiet (no model hub, no telemetry, no analytics).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -56,6 +57,16 @@ class Settings:
             return None
         user, _, password = self.auth.partition(":")
         return user, password
+
+    @property
+    def lexical_dir(self) -> Path:
+        """Where the lexical index is kept (store/lexical_files.py): inside the on-disk
+        index, or for a Chroma server, beside `db_dir` in a folder named after the server and
+        collection (this machine's copy; any process rebuilds it when it is missing)."""
+        if not self.chroma_url:
+            return self.db_dir / "lexical" / self.collection
+        tag = hashlib.sha256(f"{self.chroma_url}\0{self.collection}".encode()).hexdigest()[:16]
+        return self.db_dir.with_name(f"{self.db_dir.name}-lexical") / tag
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

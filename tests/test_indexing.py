@@ -170,8 +170,8 @@ def test_records_written_but_not_committed_stay_invisible(
     assert store.connection.passages.count() > count  # the new version's records are there...
     assert snapshot(settings, embedder) == before  # ...but the index answers as before
     assert store.manifest.hidden()
-    after = run(settings, embedder)  # the next ingest cleans up and completes
-    assert after.embedded > 0 and after.unchanged == 1
+    after = run(settings, embedder)  # the next ingest completes: the version was written
+    assert after.embedded == 0 and after.unchanged == 1  # whole, so it is not embedded again
     assert store.manifest.hidden() == [] and store.connection.passages.count() == count
     assert any("tonic water" in p.text for _, p in store.reader.passages())
 
@@ -197,3 +197,40 @@ def test_two_ingests_at_once_are_refused(settings: Settings, embedder: Embedder)
     with ingest_lock(settings), pytest.raises(IndexStoreError, match="Another ingest"):
         run(settings, embedder)
     assert run(settings, embedder).documents == 2  # and the lock is released afterwards
+
+
+@pytest.mark.integration
+def test_a_stopped_ingest_resumes_without_embedding_again(
+    settings: Settings, corpus: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.ingest import indexing
+    from assistant.store.writer import Writer
+
+    for i in range(4):
+        (corpus / f"extra-{i}.md").write_text(
+            f"# Note {i}\n\nSoaking in warm water number {i} relaxes tight calves.\n\n"
+            f"Keeping a glass of water {i} by the bed helps some people.\n",
+            encoding="utf-8",
+        )
+    monkeypatch.setattr(indexing, "GROUP_DOCUMENTS", 1)  # one document per write
+    calls: list[int] = []
+    add = Writer.add
+
+    def stop_on_the_fourth(self: Writer, records: list) -> None:
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # stands in for a kill halfway through
+        calls.append(sum(len(r.passages) for r in records))
+        add(self, records)
+
+    monkeypatch.setattr(Writer, "add", stop_on_the_fourth)
+    with pytest.raises(KeyboardInterrupt):
+        run(settings, embedder)
+    monkeypatch.setattr(Writer, "add", add)
+    store = Store(settings)
+    assert store.manifest.documents() == {}  # nothing was made live
+    assert len(store.manifest.written()) == 3
+    report = run(settings, embedder)
+    assert report.documents == 6
+    assert report.embedded == report.passages - sum(calls)  # none written whole again
+    assert store.manifest.written() == [] and store.manifest.hidden() == []
+    assert store.manifest.count() == report.passages == len(list(store.reader.passages()))

@@ -16,6 +16,11 @@ from assistant.settings import Settings
 from assistant.store import Store
 
 
+def passages(retriever: Retriever) -> dict:
+    """Every live passage by record id, read from the store."""
+    return dict(retriever.store.reader.passages())
+
+
 def search(retriever: Retriever, question: str):
     lexical = retriever.lexical()
     return retriever.search(understand(question, [], lexical.vocabulary))
@@ -45,8 +50,9 @@ def test_candidates_include_the_answer(retriever: Retriever, question: str, phra
 @pytest.mark.integration
 def test_list_items_follow_their_lead_in(retriever: Retriever) -> None:
     lexical = retriever.lexical()
-    lead = next(pid for pid, p in lexical.passages.items() if p.text.endswith("These include:"))
-    items = [lexical.passages[i].text for i in lexical.list_items(lead)]
+    texts = passages(retriever)
+    lead = next(pid for pid, p in texts.items() if p.text.endswith("These include:"))
+    items = [texts[i].text for i in lexical.list_items(lead)]
     assert [t.split(":")[0] for t in items] == [
         "• Dehydration",
         "• Overexertion",
@@ -74,10 +80,11 @@ def test_unknown_words_close_in_meaning_to_a_corpus_word_are_told_apart(
 @pytest.mark.integration
 def test_an_example_paragraph_follows_the_one_it_illustrates(retriever: Retriever) -> None:
     lexical = retriever.lexical()
-    lead = next(pid for pid, p in lexical.passages.items() if p.text.startswith("The best and"))
+    texts = passages(retriever)
+    lead = next(pid for pid, p in texts.items() if p.text.startswith("The best and"))
     example = lexical.continuation(lead)
     assert example is not None
-    assert lexical.passages[example].text.startswith("For example,")
+    assert texts[example].text.startswith("For example,")
     assert lexical.continuation(example) is None  # "However, ..." contrasts; it does not add
     hits = [
         h.id for h in search(retriever, "What is the first step to treat night cramps?").passages
@@ -113,7 +120,7 @@ def test_the_topic_phrase_is_left_out_of_the_focus(retriever: Retriever) -> None
 
 @pytest.mark.unit
 def test_a_small_corpus_has_no_topic_words() -> None:
-    from assistant.search.lexical import Lexical
+    from assistant.store.lexical import Lexical
     from assistant.types import Passage
 
     def text(i: int) -> str:
@@ -205,19 +212,22 @@ def test_a_reingest_is_picked_up_without_a_restart(
     ingest(settings, store=Store(settings), embedder=embedder)
     monkeypatch.setattr(retrieval, "RECHECK_SECONDS", 0.0)
     retriever = Retriever(Store(settings), embedder)
-    assert not any("quinoa" in p.text for p in retriever.lexical().passages.values())
+    assert "quinoa" not in retriever.lexical().vocabulary
     night = corpus / "why-leg-cramps-strike-at-night.txt"
     night.write_text(night.read_text().replace("acupuncture", "quinoa"))  # same passage count
     ingest(settings, store=Store(settings), embedder=embedder)
-    assert any("quinoa" in p.text for p in retriever.lexical().passages.values())
+    assert "quinoa" in retriever.lexical().vocabulary
+    evidence = search(retriever, "Does quinoa help leg cramps?")
+    assert any("quinoa" in h.passage.text for h in evidence.passages)
 
 
 @pytest.mark.unit
 def test_bm25_search_matches_bm25s_scores() -> None:
     """Our postings-only scoring gives bm25s's own scores (to float32 rounding)."""
+    import bm25s
     import numpy as np
 
-    from assistant.search.lexical import Lexical
+    from assistant.store.lexical import Lexical
     from assistant.text import content_stems
     from assistant.types import Passage
 
@@ -229,6 +239,8 @@ def test_bm25_search_matches_bm25s_scores() -> None:
         "Nothing here about the topic at all.",
     ] * 40
     lexical = Lexical([(f"p{i}", Passage("s", "t", "", t, 0, len(t))) for i, t in enumerate(texts)])
+    bm25 = bm25s.BM25()  # the reference: bm25s's own scoring of the same tokens
+    bm25.index([content_stems(f"\n{t}") for t in texts], show_progress=False)
     for question in ["How does massage help leg cramps?", "muscle spasms dehydration", "zebra"]:
         stems = content_stems(question)
         mine = lexical.search(stems, 7)
@@ -236,7 +248,7 @@ def test_bm25_search_matches_bm25s_scores() -> None:
         if not known:
             assert mine == []
             continue
-        reference = lexical.bm25.get_scores(known)
+        reference = bm25.get_scores(known)
         best = np.sort(reference)[::-1]
         assert len(mine) == min(7, int((reference > 0).sum()))
         for rank, (pid, score) in enumerate(mine):

@@ -2,7 +2,9 @@
 
 Does: load the corpus, compare each document's content hash with the one stored beside its
 passages in Chroma, chunk and embed new or changed documents, replace them in the store, and
-delete documents whose files are gone. Returns an `IngestReport` (the contract's summary).
+delete documents whose files are gone; then bring the lexical index (BM25 and the corpus's
+words, store/lexical_files.py) in step with the live documents, tokenising only the new ones.
+Returns an `IngestReport` (the contract's summary).
 Does not: touch the index when the corpus folder is missing or yields no document (a wrong
 path must not wipe a good index), or drop a document whose file merely failed to read this
 time (it is reported in `skipped` and its indexed passages stay).
@@ -25,7 +27,8 @@ from assistant.corpus import load_corpus, prune_extracted
 from assistant.embedding import Embedder, embed_text, sentence_text
 from assistant.errors import CorpusError, IndexStoreError
 from assistant.settings import Settings
-from assistant.store import Store
+from assistant.store import Store, lexical_files
+from assistant.store.manifest import key
 from assistant.types import Document, DocumentRecords, IngestReport, Passage, Skipped
 
 # progress(total) is called once with the number of texts to embed and returns a callback
@@ -61,6 +64,7 @@ def _embed_and_add(
     progress: ProgressFactory | None,
     todo: list[Document],
     chunks: dict[str, list[Passage]],
+    models: list[Embedder],
 ) -> list[DocumentRecords]:
     """Embed the new or changed documents in groups and write their records, still invisible
     (see Store). Each passage is embedded whole and sentence by sentence (for tight quotes)."""
@@ -76,6 +80,7 @@ def _embed_and_add(
     store.manifest.begin([d.sha for d in todo])
     embedder = embedder or Embedder(settings.batch_size, settings.backend)
     _ = embedder.model  # load before the progress bar starts, so it measures embedding
+    models.append(embedder)
     tick = progress(total) if progress else None
     written: list[DocumentRecords] = []
     for start in range(0, len(todo), GROUP_DOCUMENTS):
@@ -99,8 +104,41 @@ def _embed_and_add(
                 )
             )
         store.writer.add(records)
+        store.manifest.mark_written([r.document.sha for r in records])
         written += records
     return written
+
+
+def _unembedded(document: Document, passages: list[Passage]) -> DocumentRecords:
+    """A version whose records are already in the index (written by an ingest that was
+    stopped before its commit): what the commit and the lexical index need, no vectors."""
+    return DocumentRecords(document, passages, None, [], None, [])
+
+
+def _update_lexical(
+    settings: Settings,
+    store: Store,
+    live: dict[str, dict[str, Any]],
+    written: list[DocumentRecords],
+    models: list[Embedder],
+) -> None:
+    """The lexical index of the live documents, saved for every process that serves them
+    (the model is loaded only if there are new words to embed)."""
+    folder, name = settings.lexical_dir, key(live)
+    if not written and (folder / "built" / name).is_dir():
+        return  # nothing changed, and its index is there
+
+    def encode(texts: list[str]) -> Any:
+        if not models:
+            models.append(Embedder(settings.batch_size, settings.backend))
+        return models[0].encode_array(texts)
+
+    try:
+        lexical_files.update(folder, name, live, written, store.reader.passages, encode)
+    except OSError as e:  # the index itself is committed; a server rebuilds this on start
+        raise IndexStoreError(
+            f"The lexical index in {folder} could not be written ({e.strerror or e})."
+        ) from None
 
 
 def ingest_lock(settings: Settings, wait: float = 0) -> Any:
@@ -164,7 +202,6 @@ def ingest(
     store.open()  # opens (and checks) the index first
     with ingest_lock(settings, wait):
         store.manifest.reset_if_unversioned()
-        store.manifest.clean_up()  # what a killed ingest left behind
         indexed = store.manifest.documents()
         current = {d.source for d in documents}
         failed = {s.path for s in skipped}
@@ -175,12 +212,22 @@ def ingest(
             skipped.append(Skipped(d.source, "no paragraph long enough to index"))
             failed.add(d.source)
             todo.remove(d)
+        # What a killed ingest left behind goes, but for the versions it wrote whole that are
+        # still wanted: those are committed now without being embedded again.
+        store.manifest.clean_up(keep=[d.sha for d in todo])
+        done = set(store.manifest.written())
+        resumed = [_unembedded(d, chunks[d.source]) for d in todo if d.sha in done]
         gone = sorted(set(indexed) - current - failed)
-        written = _embed_and_add(settings, store, embedder, progress, todo, chunks)
+        models = [embedder] if embedder else []
+        fresh = [d for d in todo if d.sha not in done]
+        written = _embed_and_add(settings, store, embedder, progress, fresh, chunks, models)
         if todo or gone:
-            store.manifest.commit(written, gone)  # the single write that makes the new index live
+            # the single write that makes the new index live
+            store.manifest.commit(resumed + written, gone)
             store.manifest.clean_up()
         embedded = sum(len(r.passages) for r in written)
+        live = store.manifest.live()
+        _update_lexical(settings, store, live, resumed + written, models)
         after = store.manifest.documents()
         # Texts extracted for versions no longer indexed (after the commit, so the index that
         # was live until now could still show its quotes' files).

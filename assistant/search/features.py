@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assistant.search.lexical import Lexical
 from assistant.search.scoring import FEATURES
+from assistant.store.lexical import Lexical
 from assistant.text import content_stems, cue_score
 from assistant.types import Hit, Passage, ScoredSentence
 

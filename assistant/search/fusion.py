@@ -12,12 +12,14 @@ Does not: search (retriever.py) or score sentences (features.py, scoring.py).
 
 from __future__ import annotations
 
-from assistant.search.lexical import Lexical
-from assistant.types import Hit
+from assistant.store.lexical import Lexical
 
 RRF_K = 60
 TOP_SENTENCE_PASSAGES = 12
 TOP_LEXICAL_PASSAGES = 4
+
+
+Ranked = tuple[str, float, float, float]  # passage id, fused score, cosine, BM25 score
 
 
 def fuse(
@@ -26,7 +28,7 @@ def fuse(
     bm25: list[tuple[str, float]],
     lexical: Lexical,
     top: int,
-) -> tuple[Hit, ...]:
+) -> list[Ranked]:
     """The candidate passages, best first. Every id given must be a live passage of
     `lexical` (the vector results are filtered to it; BM25 indexes exactly those)."""
     fused: dict[str, float] = {}
@@ -61,13 +63,6 @@ def fuse(
         for item in [pid, *follow]:
             if item not in chosen:
                 chosen.append(item)
-    return tuple(
-        Hit(
-            pid,
-            lexical.passages[pid],
-            fused.get(pid, 0.0),
-            cosine.get(pid, 0.0),
-            scores.get(pid, 0.0),
-        )
-        for pid in chosen
-    )
+    return [
+        (pid, fused.get(pid, 0.0), cosine.get(pid, 0.0), scores.get(pid, 0.0)) for pid in chosen
+    ]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.embedding import Embedder
-from assistant.search.lexical import Lexical
+from assistant.store.lexical import Lexical
 from assistant.text import STOPWORDS, english_ranks, words
 from assistant.types import Query
 

@@ -1,15 +1,15 @@
 """Retrieval stage: the passages and sentences that best answer a query.
 
 Does: encode the query (meaning.py), run three searches (passages by embedding similarity
-and sentences by embedding similarity in Chroma, passages by BM25 in lexical.py), fuse them
-into candidate passages (fusion.py), fetch those passages' sentences, give each its features
-(features.py) and score it (scoring.py). Returns `Evidence`: ranked passages and ranked
-sentences, with what the query lacks.
+and sentences by embedding similarity in Chroma, passages by BM25 in store/lexical.py), fuse
+them into candidate passages (fusion.py), fetch those passages and their sentences, give each
+sentence its features (features.py) and score it (scoring.py). Returns `Evidence`: ranked
+passages and ranked sentences, with what the query lacks.
 Does not: decide whether the evidence answers the question, or write anything (answer/).
 
-The BM25 index is built once per process from the stored passages and rebuilt only when the
-index changes (its version, checked at most once every `RECHECK_SECONDS`); a query never
-reloads passages.
+The lexical index (BM25, vocabulary, the corpus words' vectors) is the one ingest saved for
+the live documents (store/lexical_files.py), loaded memory-mapped; it is loaded again only when
+the live documents change (the manifest's key, checked at most once every `RECHECK_SECONDS`).
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from assistant.chunking import sentences
 from assistant.embedding import Embedder
 from assistant.search.features import sentence_features
 from assistant.search.fusion import fuse
-from assistant.search.lexical import Lexical
 from assistant.search.meaning import encode
 from assistant.search.scoring import rank as rank_sentences
-from assistant.store import Store
+from assistant.store import Store, lexical_files
+from assistant.store.lexical import Lexical
 from assistant.text import content_stems
-from assistant.types import Evidence, Query
+from assistant.types import Evidence, Hit, Query
 from assistant.weights import Weights
 from assistant.weights import load as load_weights
 
@@ -56,25 +56,30 @@ class Retriever:
         self.embedder = embedder
         self._lexical: Lexical | None = None
         self._word_vectors: Any = None
-        self._version = ""
+        self._key = ""
         self._hidden: list[str] = []
         self._checked = 0.0
         self._lock = threading.Lock()
 
     def lexical(self) -> Lexical:
-        """BM25 and the passages in memory, rebuilt when the index has changed (checked at most
-        once every `RECHECK_SECONDS`, so a re-ingest shows up without a restart)."""
+        """The lexical index of the live documents, loaded again when they have changed
+        (checked at most once every `RECHECK_SECONDS`, so a re-ingest shows up without a
+        restart). With it come the corpus's words as vectors: how close in meaning a word the
+        articles never use comes to one they do ("drinking" ~ alcohol, "kids" ~ nothing)."""
         with self._lock:
             now = time.monotonic()
             if self._lexical is None or now - self._checked > RECHECK_SECONDS:
-                version, self._hidden = self.store.manifest.state()
+                _, self._hidden, key = self.store.manifest.state()
                 self._checked = now
-                if self._lexical is None or version != self._version:
-                    lexical = Lexical(list(self.store.reader.passages()))
-                    # The corpus's words as vectors: how close in meaning a word the articles
-                    # never use comes to one they do ("drinking" ~ alcohol, "kids" ~ nothing).
-                    self._word_vectors = self.embedder.encode_array(lexical.meaning_words)
-                    self._lexical, self._version = lexical, version
+                if self._lexical is None or key != self._key:
+                    self._lexical, self._word_vectors = lexical_files.load(
+                        self.store.settings.lexical_dir,
+                        key,
+                        self.store.manifest.live,
+                        self.store.reader.passages,
+                        self.embedder.encode_array,
+                    )
+                    self._key = key
             return self._lexical
 
     def refresh(self) -> None:
@@ -107,14 +112,16 @@ class Retriever:
         dense = [
             (pid, sim)
             for pid, sim in reader.nearest(q.vector, DENSE_K, self._hidden)
-            if pid in lexical.passages
+            if lexical.has(pid)
         ]
         by_sentence = [
             (pid, sim)
             for pid, sim in reader.nearest_sentences(q.vector, SENTENCE_K, self._hidden)
-            if pid in lexical.passages
+            if lexical.has(pid)
         ]
-        hits = fuse(dense, by_sentence, lexical.search(stems, LEXICAL_K), lexical, top)
+        ranked = fuse(dense, by_sentence, lexical.search(stems, LEXICAL_K), lexical, top)
+        texts = reader.passages_by_id([pid for pid, *_ in ranked])
+        hits = tuple(Hit(pid, texts[pid], f, c, b) for pid, f, c, b in ranked if pid in texts)
         found = reader.sentences_of([h.id for h in hits], with_vectors=True)
         explained = {s for w in query.explained for s in content_stems(w)}
         top_idf = math.log(1 + lexical.n)
@@ -136,8 +143,9 @@ class Retriever:
             intent=query.intent,
             cue=query.cue,
         )
-        # Complete unless a passage that has sentences came back without them.
-        return evidence, all(found.get(h.id) or not sentences(h.passage) for h in hits)
+        # Complete unless a passage is gone, or one that has sentences came back without them.
+        whole = len(hits) == len(ranked)
+        return evidence, whole and all(found.get(h.id) or not sentences(h.passage) for h in hits)
 
 
 def rescore(evidence: Evidence, weights: Weights) -> Evidence:

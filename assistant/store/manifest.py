@@ -4,11 +4,14 @@ A document's records carry its content hash in their ids, so a new version is wr
 the live one, never over it. Which version is live is the *manifest* (source -> hash, title,
 passage count) kept in the passages collection's metadata; changing it is one write, the
 commit. An ingest first lists the new versions as *hidden* (`begin`: searches leave hidden
-versions out), writes their records (writer.py), then in one write makes them live and hides
-the versions they replace (`commit`), and finally deletes the hidden versions' records
-(`clean_up`). Killed at any point, the index answers from exactly the previous manifest; the
-next ingest deletes what is hidden first. Chroma itself is the record of what is indexed:
-there is no second bookkeeping database to fall out of step with it.
+versions out), writes their records (writer.py) in groups, noting each group's versions as
+*written* once all their records are in (`mark_written`), then in one write makes them live
+and hides the versions they replace (`commit`), and finally deletes the hidden versions'
+records (`clean_up`). Killed at any point, the index answers from exactly the previous
+manifest; the next ingest deletes what is hidden first, except the written versions it still
+wants: those it commits without embedding them again (a large ingest resumes). Chroma itself
+is the record of what is indexed: there is no second bookkeeping database to fall out of step
+with it.
 
 Does: read and change the manifest, the hidden list and the index's version.
 Does not: write or search records (writer.py, reader.py).
@@ -16,8 +19,9 @@ Does not: write or search records (writer.py, reader.py).
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,11 +63,24 @@ class Manifest:
         raw = self._metadata().get("hidden")
         return json.loads(raw) if isinstance(raw, str) else []
 
-    def state(self) -> tuple[str, list[str]]:
-        """(version, hidden) in one read: what a running assistant re-checks."""
+    def written(self) -> list[str]:
+        """Hidden document versions all of whose records were written (by an ingest that has
+        not committed them yet)."""
+        raw = self._metadata().get("written")
+        return json.loads(raw) if isinstance(raw, str) else []
+
+    def mark_written(self, shas: Sequence[str]) -> None:
+        """Note that every record of these (hidden) versions is in the index."""
+        self._set(written=sorted(set(self.written()) | set(shas)))
+
+    def state(self) -> tuple[str, list[str], str]:
+        """(version, hidden, key) in one read: what a running assistant re-checks. The key
+        changes exactly when the live documents do (it names the lexical index built for
+        them, lexical_files.py)."""
         meta = self._metadata()
-        raw = meta.get("hidden")
-        return str(meta.get("version", "")), json.loads(raw) if isinstance(raw, str) else []
+        raw, live = meta.get("hidden"), meta.get("manifest")
+        hidden = json.loads(raw) if isinstance(raw, str) else []
+        return str(meta.get("version", "")), hidden, key(json.loads(live) if live else {})
 
     def documents(self) -> dict[str, IndexedDocument]:
         """Every live document, by source, with its hash and passage count."""
@@ -85,8 +102,9 @@ class Manifest:
         return sum(int(d.get("passages", 0)) for d in self.live().values())
 
     def begin(self, shas: Sequence[str]) -> None:
-        """Hide the document versions an ingest is about to write, before writing them."""
-        self._set(hidden=sorted(set(self.hidden()) | set(shas)))
+        """Hide the document versions an ingest is about to write, before writing them (and
+        mark the index as one with a manifest, even before its first commit)."""
+        self._set(hidden=sorted(set(self.hidden()) | set(shas)), manifest=self.live())
 
     def commit(self, changed: Sequence[DocumentRecords], removed: Sequence[str]) -> None:
         """Make the new versions live, and the replaced and removed ones hidden, in one write."""
@@ -113,20 +131,22 @@ class Manifest:
             if old:
                 hidden.add(old["sha"])
         hidden -= {d["sha"] for d in manifest.values()}  # a live version is never hidden
-        self._set(bump=True, manifest=manifest, hidden=sorted(hidden))
+        self._set(bump=True, manifest=manifest, hidden=sorted(hidden), written=[])
 
-    def clean_up(self) -> int:
-        """Delete the records of hidden document versions, then clear the list. Returns how
-        many versions were cleaned."""
-        hidden = self.hidden()
+    def clean_up(self, keep: Sequence[str] = ()) -> int:
+        """Delete the records of hidden document versions, except the written ones in `keep`
+        (an ingest that will commit them), and take them off the list. Returns how many
+        versions were cleaned."""
+        hidden, written = self.hidden(), set(self.written()) & set(keep)
+        drop = [sha for sha in hidden if sha not in written]
         c = self.connection
-        for i in range(0, len(hidden), 200):
-            where = {"doc_sha": {"$in": hidden[i : i + 200]}}
+        for i in range(0, len(drop), 200):
+            where = {"doc_sha": {"$in": drop[i : i + 200]}}
             for collection in (c.sentences, c.passages):
                 collection.delete(where=where)
-        if hidden:
-            self._set(hidden=[])
-        return len(hidden)
+        if drop or len(written) != len(self.written()):
+            self._set(hidden=[sha for sha in hidden if sha in written], written=sorted(written))
+        return len(drop)
 
     def reset_if_unversioned(self) -> bool:
         """An index written before manifests existed is emptied (ingest rebuilds it)."""
@@ -134,3 +154,9 @@ class Manifest:
             return False  # (count() here is Chroma's: every record, live or not)
         self.connection.drop()
         return True
+
+
+def key(live: Mapping[str, Mapping[str, Any]]) -> str:
+    """A name for one set of live document versions (source -> its "sha")."""
+    pairs = sorted((source, str(d["sha"])) for source, d in live.items())
+    return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:24]

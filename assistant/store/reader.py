@@ -5,6 +5,7 @@ results inside it too (a record without metadata is a stale view: StaleView, so 
 made again against the index as it is now):
   nearest            the k nearest passage records to a vector: (id, cosine)
   nearest_sentences  the k nearest sentence records, as (their passage's id, cosine)
+  passages_by_id     some passages, by record id (a search's candidates)
   sentences_of       the stored sentences of some passages, with vectors and generality
   passages           every live passage, in pages (what BM25 is built from)
 Records of `hidden` document versions (manifest.py) are left out.
@@ -71,6 +72,15 @@ class Reader:
             ]
 
         return c.read(read)
+
+    def passages_by_id(self, ids: Sequence[str]) -> dict[str, Passage]:
+        """The passages with these record ids that the index still holds."""
+        if not ids:
+            return {}
+        c = self.connection
+        page = c.read(lambda: c.passages.get(ids=list(ids), include=["documents", "metadatas"]))
+        rows = zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+        return {pid: to_passage(text, meta) for pid, text, meta in rows if meta is not None}
 
     def sentences_of(
         self, passage_ids: Sequence[str], with_vectors: bool = False

@@ -1,0 +1,295 @@
+"""Lexical search: BM25 over passages, the corpus's vocabulary, and the links between passages.
+
+Does: tokenise passages (stopwords out, Snowball stems), score them with bm25s's BM25 and
+answer top-k searches by summing only the query terms' postings; match near stems
+("paralysing" ~ "paralyzed"); know which passages follow a list's lead-in or elaborate on
+the passage before ("For example, ..."), and what the articles cover (titles, headings);
+hold the corpus vocabulary. Built from passages (`Lexical(items)`), or loaded from a folder it
+was saved to (`save`/`load`: its arrays memory-mapped, so a large index opens in well under a
+second and its postings stay on disk until read).
+Does not: hold the passages' texts (a search fetches its candidates from the store), read
+the index, or decide where it is kept (lexical_index.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from assistant.chunking import is_bullet
+from assistant.text import STOPWORDS, content_stems, words
+from assistant.types import Passage
+
+MAX_LIST_ITEMS = 6
+# A stem in at least this share of passages is the corpus's topic ("leg", "cramp"); a corpus
+# of fewer passages than TOPIC_MIN_PASSAGES has no topic words.
+TOPIC_SHARE = 0.7
+TOPIC_MIN_PASSAGES = 10
+# A paragraph opening with one of these gives an example of, or adds to, the one before it.
+_ELABORATES = re.compile(
+    r"^(for (example|instance)|e\.g\.|in addition|additionally|moreover|furthermore|"
+    r"likewise|similarly|besides|also)\b",
+    re.I,
+)
+# Per-passage flags.
+LEAD_IN, BULLET, ELABORATES = 1, 2, 4
+ARRAYS = ("data", "indices", "indptr", "next_of", "flags", "heading")
+FORMAT = 1
+
+
+class Row(NamedTuple):
+    """One passage as the lexical index needs it: tokenised once, at ingest."""
+
+    id: str
+    source: str
+    title: str
+    heading: str
+    start: int
+    flags: int
+    stems: tuple[str, ...]
+    words: tuple[str, ...]
+
+
+def row(pid: str, p: Passage) -> Row:
+    """A passage (with record id `pid`) tokenised for the lexical index."""
+    return Row(
+        id=pid,
+        source=p.source,
+        title=p.title,
+        heading=p.heading,
+        start=p.start,
+        flags=(LEAD_IN if p.text.rstrip().endswith(":") else 0)
+        | (BULLET if is_bullet(p.text) else 0)
+        | (ELABORATES if _ELABORATES.match(p.text) else 0),
+        stems=tuple(content_stems(f"{p.heading}\n{p.text}")),
+        words=tuple(words(f"{p.heading} {p.text}")),
+    )
+
+
+class Lexical:
+    """BM25 over passage texts (with their section headings), and what goes with it."""
+
+    def __init__(self, items: Iterable[tuple[str, Passage]]) -> None:
+        """The index of these (record id, passage) pairs."""
+        self._build([row(pid, p) for pid, p in items])
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Row]) -> Lexical:
+        """The index of passages already tokenised (`row`), e.g. kept per document."""
+        self = cls.__new__(cls)
+        self._build(list(rows))
+        return self
+
+    def _build(self, rows: list[Row]) -> None:
+        import bm25s
+        import numpy as np
+
+        self.ids = [r.id for r in rows]
+        self._index = {pid: i for i, pid in enumerate(self.ids)}
+        # word -> how often the corpus uses it (spelling correction prefers common words)
+        self.vocabulary = Counter(w for r in rows for w in r.words)
+        self.df: dict[str, int] = {}
+        for r in rows:
+            for stem in set(r.stems):
+                self.df[stem] = self.df.get(stem, 0) + 1
+        bm25 = bm25s.BM25()
+        bm25.index([list(r.stems) or ["\0"] for r in rows], show_progress=False)
+        self._vocab: dict[str, int] = dict(bm25.vocab_dict)
+        headings: dict[str, int] = {}
+        self._sections: dict[str, list[str]] = {}
+        by_source: dict[str, list[tuple[int, int]]] = {}
+        heading = []
+        for i, r in enumerate(rows):
+            heading.append(headings.setdefault(r.heading, len(headings)))
+            heads = self._sections.setdefault(r.title, [])
+            if r.heading and r.heading not in heads:
+                heads.append(r.heading)
+            by_source.setdefault(r.source, []).append((r.start, i))
+        next_of = np.full(len(rows), -1, dtype=np.int32)
+        for pairs in by_source.values():
+            pairs.sort()
+            for (_, a), (_, b) in zip(pairs, pairs[1:], strict=False):
+                next_of[a] = b
+        scores = bm25.scores
+        self._arrays: dict[str, Any] = {
+            "data": np.asarray(scores["data"], dtype=np.float32),
+            "indices": np.asarray(scores["indices"], dtype=np.int32),
+            "indptr": np.asarray(scores["indptr"], dtype=np.int64),
+            "next_of": next_of,
+            "flags": np.asarray([r.flags for r in rows], dtype=np.uint8),
+            "heading": np.asarray(heading, dtype=np.int32),
+        }
+        self._derive()
+
+    def _derive(self) -> None:
+        """The parts computed from the saved ones (on build and on load)."""
+        self.n = max(1, len(self.ids))
+        # the words worth comparing in meaning with a question's (Retriever embeds them)
+        self.meaning_words = sorted(
+            w for w in self.vocabulary if w.isalpha() and len(w) > 2 and w not in STOPWORDS
+        )
+        self.topic = frozenset(
+            s
+            for s, d in self.df.items()
+            if d / self.n >= TOPIC_SHARE and self.n >= TOPIC_MIN_PASSAGES
+        )
+        self._by_prefix: dict[str, list[str]] = {}
+        for stem in sorted(self.df):
+            self._by_prefix.setdefault(stem[:3], []).append(stem)
+
+    # --- saving and loading ---------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write the index into `folder` (which must not be in use: write a new one, then
+        rename it into place)."""
+        import numpy as np
+
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ARRAYS:
+            np.save(folder / f"{name}.npy", np.asarray(self._arrays[name]))
+        meta = {
+            "format": FORMAT,
+            "ids": self.ids,
+            "vocabulary": dict(self.vocabulary),
+            "df": self.df,
+            "vocab": self._vocab,
+            "sections": self._sections,
+        }
+        (folder / "lexical.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> Lexical:
+        """An index saved by `save`; its arrays are memory-mapped. Raises OSError or
+        ValueError when the folder does not hold a complete index of this format."""
+        import numpy as np
+
+        meta = json.loads((folder / "lexical.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"lexical index format {meta.get('format')!r}")
+        self = cls.__new__(cls)
+        self.ids = list(meta["ids"])
+        self._index = {pid: i for i, pid in enumerate(self.ids)}
+        self.vocabulary = Counter(meta["vocabulary"])
+        self.df = {k: int(v) for k, v in meta["df"].items()}
+        self._vocab = {k: int(v) for k, v in meta["vocab"].items()}
+        self._sections = {k: list(v) for k, v in meta["sections"].items()}
+        self._arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in ARRAYS}
+        if len(self._arrays["flags"]) != len(self.ids):
+            raise ValueError("lexical index arrays do not match its ids")
+        self._derive()
+        return self
+
+    # --- the passages ---------------------------------------------------------------------
+
+    def has(self, pid: str) -> bool:
+        """Whether `pid` is one of the indexed (live) passages."""
+        return pid in self._index
+
+    def sections(self) -> dict[str, list[str]]:
+        """Title -> its section headings, in the articles' order: what the articles cover."""
+        return {t: list(h) for t, h in self._sections.items()}
+
+    def _next(self, i: int) -> int:
+        return int(self._arrays["next_of"][i])
+
+    def list_items(self, pid: str) -> list[str]:
+        """The bullet items that follow a passage ending in a colon ("These include:")."""
+        i = self._index[pid]
+        flags, heading = self._arrays["flags"], self._arrays["heading"]
+        if not flags[i] & LEAD_IN:
+            return []
+        items = []
+        nxt = self._next(i)
+        while nxt >= 0 and len(items) < MAX_LIST_ITEMS:
+            if heading[nxt] != heading[i] or not flags[nxt] & BULLET:
+                break
+            items.append(self.ids[nxt])
+            nxt = self._next(nxt)
+        return items
+
+    def continuation(self, pid: str) -> str | None:
+        """The next passage when it elaborates on this one ("For example, ..."), in the same
+        section; a paragraph split from its example should be judged with it."""
+        i = self._index[pid]
+        nxt = self._next(i)
+        if nxt < 0:
+            return None
+        same = self._arrays["heading"][nxt] == self._arrays["heading"][i]
+        return self.ids[nxt] if same and self._arrays["flags"][nxt] & ELABORATES else None
+
+    # --- words ----------------------------------------------------------------------------
+
+    def near_stem(self, stem: str) -> str | None:
+        """The corpus stem this one is (nearly) the same as: itself, or one edit away for
+        stems of five letters or more ("paralys" -> "paralyz", "pregnant" -> "pregnanc")."""
+        if stem in self.df:
+            return stem
+        if len(stem) < 5:
+            return None
+        import jellyfish
+
+        for other in self._by_prefix.get(stem[:3], ()):
+            if (
+                abs(len(other) - len(stem)) <= 1
+                and jellyfish.damerau_levenshtein_distance(stem, other) <= 1
+            ):
+                return other
+        return None
+
+    def known_stems(self, stems: list[str]) -> list[str]:
+        return [k for k in (self.near_stem(s) for s in stems) if k is not None]
+
+    def covers(self, word: str) -> bool:
+        """Whether the corpus uses this word, or one of (nearly) the same stem. (Matching by
+        lemma as well held out no better: docs/answering.md "Evaluation".)"""
+        stems = content_stems(word)
+        return not stems or self.near_stem(stems[0]) is not None
+
+    def without_topic(self, text: str) -> str | None:
+        """The text without its topic phrase: a run of two or more words that nearly every
+        passage uses (in a corpus about leg cramps, "leg cramps"), so what is left is what
+        this question asks about. A topic word on its own stays ("which part of the leg").
+        None when there is no such run or nothing with meaning would be left."""
+        tokens = re.findall(r"\S+", text)
+        is_topic = [bool(st) and set(st) <= self.topic for st in map(content_stems, tokens)]
+        keep = []
+        for i, token in enumerate(tokens):
+            paired = (i > 0 and is_topic[i - 1]) or (i + 1 < len(tokens) and is_topic[i + 1])
+            if not (is_topic[i] and paired):
+                keep.append(token)
+        rest = " ".join(keep)
+        return rest if len(keep) < len(tokens) and content_stems(rest) else None
+
+    def idf(self, stem: str) -> float:
+        return math.log(1 + self.n / (1 + self.df.get(stem, 0)))
+
+    def search(self, stems: list[str], k: int) -> list[tuple[str, float]]:
+        """The `k` best passages by BM25: (passage id, score), best first.
+
+        Sums only the query terms' postings from bm25s's precomputed score matrix, so the
+        cost grows with how often the terms occur, not with the number of passages (bm25s's
+        own scoring loops in Python unless numba is installed)."""
+        import numpy as np
+
+        known = self.known_stems(stems)
+        if not known or not self.ids:
+            return []
+        term_ids = [self._vocab[t] for t in known if t in self._vocab]
+        if not term_ids:
+            return []
+        a = self._arrays
+        data, indices, indptr = a["data"], a["indices"], a["indptr"]
+        docs = np.concatenate([indices[indptr[t] : indptr[t + 1]] for t in term_ids])
+        weights = np.concatenate([data[indptr[t] : indptr[t + 1]] for t in term_ids])
+        if not len(docs):
+            return []
+        unique, where = np.unique(docs, return_inverse=True)
+        totals = np.bincount(where, weights=weights)
+        top = np.argpartition(totals, -k)[-k:] if len(totals) > k else np.arange(len(totals))
+        top = top[np.argsort(-totals[top], kind="stable")]
+        return [(self.ids[unique[i]], float(totals[i])) for i in top if totals[i] > 0]

@@ -1,0 +1,206 @@
+"""The lexical index on disk: kept beside the index, built at ingest, loaded by every process.
+
+Layout of the folder (`Settings.lexical_dir`: inside the on-disk index, or for a Chroma
+server a folder of this machine named after the server and collection):
+  docs/<sha>.json   one document version's passages, tokenised (lexical.Row), written when
+                    it is ingested; content-addressed, so a kill mid-write leaves no lie
+  built/<key>/      the whole index for one live manifest (`key`, manifest.py), saved by
+                    Lexical.save with `meaning.npy`, the vectors of its meaning words
+  words.json/.npy   every corpus word embedded so far and its vector: a new version embeds
+                    only the words it adds
+Does: `update` (ingest, after the commit) tokenises the new document versions, builds the
+live manifest's index from the documents' rows (no passage read back from Chroma) and saves
+it; `load` (a serving process, whenever the index's version changes) loads the saved index,
+or builds and saves it when it is missing (an index written before this existed, or a server
+first used from this machine), reading from Chroma only the documents it has no rows for.
+Writes go to a temporary name renamed into place, so readers never see half an index; only
+the newest `KEEP` built indexes are kept.
+Does not: embed (it is given an `encode` function) or search (search/).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from assistant.store.lexical import Lexical, Row, row
+from assistant.store.records import record_id
+from assistant.types import DocumentRecords, Passage
+
+KEEP = 2
+Encode = Callable[[list[str]], Any]  # texts -> a float32 matrix of unit vectors
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f)
+    os.replace(tmp, path)
+
+
+def _doc_file(folder: Path, sha: str) -> Path:
+    return folder / "docs" / f"{sha}.json"
+
+
+def write_rows(folder: Path, sha: str, rows: Iterable[Row]) -> None:
+    """Keep one document version's tokenised passages."""
+    _write_json(_doc_file(folder, sha), [list(r) for r in rows])
+
+
+def read_rows(folder: Path, sha: str) -> list[Row] | None:
+    try:
+        raw = json.loads(_doc_file(folder, sha).read_text(encoding="utf-8"))
+        return [Row(r[0], r[1], r[2], r[3], r[4], r[5], tuple(r[6]), tuple(r[7])) for r in raw]
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
+
+
+def document_rows(r: DocumentRecords) -> list[Row]:
+    """The rows of a document version being ingested, with their record ids."""
+    return [row(record_id(p.id, r.document.sha), p) for p in r.passages]
+
+
+def _word_vectors(folder: Path, wanted: list[str], encode: Encode) -> Any:
+    """Vectors of `wanted`, in order: from the word cache, embedding (and adding) only the
+    words it does not hold yet."""
+    import numpy as np
+
+    known: list[str] = []
+    vectors = np.zeros((0, 384), dtype=np.float32)
+    try:
+        known = json.loads((folder / "words.json").read_text(encoding="utf-8"))
+        vectors = np.load(folder / "words.npy")
+        if len(vectors) != len(known):
+            known, vectors = [], np.zeros((0, 384), dtype=np.float32)
+    except (OSError, ValueError):
+        pass
+    where = {w: i for i, w in enumerate(known)}
+    new = [w for w in wanted if w not in where]
+    if new:
+        added = np.asarray(encode(new), dtype=np.float32).reshape(len(new), -1)
+        vectors = np.concatenate([vectors.reshape(-1, added.shape[1]), added])
+        for w in new:
+            where[w] = len(where)
+        known += new
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npy")
+            with os.fdopen(fd, "wb") as f:
+                np.save(f, vectors)
+            os.replace(tmp, folder / "words.npy")
+            _write_json(folder / "words.json", known)
+        except OSError:
+            pass  # a read-only folder: the vectors are still right, only not kept
+    if not wanted:
+        return np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 384), dtype=np.float32)
+    return vectors[[where[w] for w in wanted]]
+
+
+def _save(folder: Path, key: str, lexical: Lexical, meaning: Any) -> None:
+    import numpy as np
+
+    built = folder / "built"
+    built.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=built, prefix=".tmp-"))
+    lexical.save(tmp)
+    np.save(tmp / "meaning.npy", np.asarray(meaning, dtype=np.float32))
+    target = built / key
+    if target.exists():  # another process built the same version first: theirs stands
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    os.replace(tmp, target)
+    versions = sorted(
+        (p for p in built.iterdir() if not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in versions[KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _load(folder: Path, key: str) -> tuple[Lexical, Any] | None:
+    import numpy as np
+
+    target = folder / "built" / key
+    try:
+        lexical = Lexical.load(target)
+        meaning = np.load(target / "meaning.npy", mmap_mode="r")
+    except (OSError, ValueError, KeyError):
+        return None
+    if len(meaning) != len(lexical.meaning_words):
+        return None
+    return lexical, meaning
+
+
+def build(
+    folder: Path,
+    key: str,
+    live: Mapping[str, Mapping[str, Any]],
+    passages: Callable[[], Iterable[tuple[str, Passage]]],
+    encode: Encode,
+) -> tuple[Lexical, Any]:
+    """The index of the live manifest (`live`: source -> {"sha", "passages", ...}) from the
+    documents' kept rows; documents without rows are tokenised from `passages()` (the
+    store's live passages) and their rows kept. Saved under `key`."""
+    rows: dict[str, list[Row]] = {}
+    missing: set[str] = set()
+    for source, d in sorted(live.items()):
+        got = read_rows(folder, str(d["sha"]))
+        if got is None or len(got) != int(d.get("passages", -1)):
+            missing.add(source)
+        else:
+            rows[source] = got
+    if missing:
+        fresh: dict[str, list[Row]] = {s: [] for s in missing}
+        for pid, p in passages():
+            if p.source in fresh:
+                fresh[p.source].append(row(pid, p))
+        for source, got in fresh.items():
+            got.sort(key=lambda r: r.start)
+            rows[source] = got
+            with contextlib.suppress(OSError):  # read-only: rebuilt next time, still right
+                write_rows(folder, str(live[source]["sha"]), got)
+    lexical = Lexical.from_rows(r for source in sorted(rows) for r in rows[source])
+    meaning = _word_vectors(folder, lexical.meaning_words, encode)
+    with contextlib.suppress(OSError):  # a read-only folder: this process answers from memory
+        _save(folder, key, lexical, meaning)
+    return lexical, meaning
+
+
+def load(
+    folder: Path,
+    key: str,
+    live: Callable[[], Mapping[str, Mapping[str, Any]]],
+    passages: Callable[[], Iterable[tuple[str, Passage]]],
+    encode: Encode,
+) -> tuple[Lexical, Any]:
+    """The saved index for `key`, or (when there is none) the one `build` makes."""
+    return _load(folder, key) or build(folder, key, live(), passages, encode)
+
+
+def update(
+    folder: Path,
+    key: str,
+    live: Mapping[str, Mapping[str, Any]],
+    written: Iterable[DocumentRecords],
+    passages: Callable[[], Iterable[tuple[str, Passage]]],
+    encode: Encode,
+) -> None:
+    """After an ingest's commit: keep the new document versions' rows, build and save the
+    index of the live manifest, and drop rows of versions no longer live."""
+    for r in written:
+        write_rows(folder, r.document.sha, document_rows(r))
+    if _load(folder, key) is None:
+        build(folder, key, live, passages, encode)
+    keep = {f"{d['sha']}.json" for d in live.values()}
+    docs = folder / "docs"
+    if docs.is_dir():
+        for f in docs.iterdir():
+            if f.name not in keep:
+                f.unlink(missing_ok=True)

@@ -1,0 +1,139 @@
+"""The lexical index kept beside the index: saved at ingest, loaded (not rebuilt) at start,
+rebuilt when missing, updated with only the documents that changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.embedding import Embedder
+from assistant.ingest.indexing import ingest
+from assistant.settings import Settings
+from assistant.store import Store
+from assistant.store.lexical import Lexical
+from assistant.store.manifest import key
+from assistant.store.reader import Reader
+from assistant.types import Passage
+
+
+def _passages() -> list[tuple[str, Passage]]:
+    texts = [
+        ("Causes", "What causes them? These include:"),
+        ("Causes", "- Dehydration: a lack of fluids can lead to spasms."),
+        ("Causes", "- Overexertion: pushing too hard in hot weather."),
+        ("Relief", "Stretch the calf before bed."),
+        ("Relief", "For example, flex your foot towards you for thirty seconds."),
+        ("Relief", "Massage helps muscles relax at night."),
+    ]
+    out, start = [], 0
+    for i, (heading, text) in enumerate(texts):
+        out.append((f"p{i}", Passage("a.md", "Night cramps", heading, text, start, start + 9)))
+        start += 10
+    return out
+
+
+@pytest.mark.unit
+def test_a_saved_lexical_index_loads_back_the_same(tmp_path: Path) -> None:
+    built = Lexical(_passages())
+    built.save(tmp_path / "lex")
+    loaded = Lexical.load(tmp_path / "lex")
+    for stems in (["dehydr"], ["massag", "night"], ["calf", "stretch"], ["zebra"]):
+        assert loaded.search(stems, 3) == built.search(stems, 3)
+    assert built.list_items("p0") == loaded.list_items("p0") == ["p1", "p2"]
+    assert built.continuation("p3") == loaded.continuation("p3") == "p4"
+    assert loaded.continuation("p4") is None
+    assert loaded.sections() == {"Night cramps": ["Causes", "Relief"]}
+    assert loaded.vocabulary == built.vocabulary and loaded.df == built.df
+    assert loaded.has("p5") and not loaded.has("p6")
+
+
+@pytest.mark.unit
+def test_a_damaged_lexical_index_is_not_loaded(tmp_path: Path) -> None:
+    Lexical(_passages()).save(tmp_path / "lex")
+    (tmp_path / "lex" / "flags.npy").write_bytes(b"not an array")
+    with pytest.raises((OSError, ValueError)):
+        Lexical.load(tmp_path / "lex")
+
+
+@pytest.mark.unit
+def test_the_manifest_key_names_the_live_versions_only() -> None:
+    a = {"x.md": {"sha": "1", "ingested_at": "monday"}, "y.md": {"sha": "2"}}
+    b = {"y.md": {"sha": "2"}, "x.md": {"sha": "1", "ingested_at": "tuesday"}}
+    assert key(a) == key(b)
+    assert key(a) != key({"x.md": {"sha": "1"}, "y.md": {"sha": "3"}})
+
+
+@pytest.mark.integration
+def test_start_up_loads_the_index_ingest_saved(
+    settings: Settings, corpus: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.api import build_assistant
+
+    ingest(settings, store=Store(settings), embedder=embedder)
+    live = Store(settings).manifest.live()
+    assert (settings.lexical_dir / "built" / key(live) / "lexical.json").is_file()
+    expected = build_assistant(settings, embedder=embedder).ask("How does massage help?")
+
+    def no_reads(self: Reader):  # noqa: ANN202
+        raise AssertionError("start-up read every passage back from Chroma")
+
+    monkeypatch.setattr(Reader, "passages", no_reads)
+    answer = build_assistant(settings, embedder=embedder).ask("How does massage help?")
+    assert answer.citations == expected.citations and answer.answer == expected.answer
+
+
+@pytest.mark.integration
+def test_a_missing_lexical_index_is_rebuilt_and_kept(
+    settings: Settings, corpus: Path, embedder: Embedder
+) -> None:
+    import shutil
+
+    from assistant.api import build_assistant
+
+    ingest(settings, store=Store(settings), embedder=embedder)
+    expected = build_assistant(settings, embedder=embedder).ask("Why do cramps strike at night?")
+    shutil.rmtree(settings.lexical_dir)  # as an index written before the lexical index was kept
+    answer = build_assistant(settings, embedder=embedder).ask("Why do cramps strike at night?")
+    assert answer.citations == expected.citations
+    live = Store(settings).manifest.live()
+    assert (settings.lexical_dir / "built" / key(live)).is_dir()
+    assert len(list((settings.lexical_dir / "docs").iterdir())) == len(live)
+
+
+@pytest.mark.integration
+def test_an_ingest_tokenises_only_the_documents_that_changed(
+    settings: Settings, corpus: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(settings, store=Store(settings), embedder=embedder)
+    docs = settings.lexical_dir / "docs"
+    before = {f.name: f.stat().st_mtime_ns for f in docs.iterdir()}
+    night = corpus / "why-leg-cramps-strike-at-night.txt"
+    night.write_text(night.read_text().replace("acupuncture", "a glass of tonic water"))
+
+    def no_reads(self: Reader):  # noqa: ANN202
+        raise AssertionError("ingest read every passage back from Chroma")
+
+    monkeypatch.setattr(Reader, "passages", no_reads)
+    report = ingest(settings, store=Store(settings), embedder=embedder)
+    assert report.unchanged == 1
+    after = {f.name: f.stat().st_mtime_ns for f in docs.iterdir()}
+    kept = set(before) & set(after)
+    assert len(kept) == 1 and before[next(iter(kept))] == after[next(iter(kept))]
+    assert len(after) == 2  # the replaced version's rows are gone
+    monkeypatch.undo()
+    from assistant.search.retriever import Retriever
+
+    lexical = Retriever(Store(settings), embedder).lexical()
+    assert "tonic" in lexical.vocabulary and "acupuncture" not in lexical.vocabulary
+
+
+@pytest.mark.integration
+def test_server_mode_keeps_its_lexical_index_outside_the_index_folder(
+    settings: Settings, chroma_server: str, embedder: Embedder
+) -> None:
+    remote = settings.with_(chroma_url=chroma_server, collection="lexical_test")
+    ingest(remote, store=Store(remote), embedder=embedder)
+    folder = remote.lexical_dir
+    assert folder.is_dir() and not Path(remote.db_dir).exists()
+    assert remote.lexical_dir != settings.with_(chroma_url=chroma_server).lexical_dir
