@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.scale import table as scale_table
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 QUESTIONS = ROOT / "tests" / "corpora" / "seeds" / "questions.jsonl"
@@ -500,50 +502,32 @@ def many_users(url: str, clients: int = 20, each: int = 10) -> dict[str, Any]:
     }
 
 
-def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str, Any]]:
+def small(tmp: Path) -> dict[str, Any]:
+    """Every measurement but the scale runs, into one results dict."""
+    results: dict[str, Any] = {}
+    results["interpreter_start_s"] = round(interpreter_start(), 3)
+    results["ingest"] = ingest_real(tmp)
+    results["ingest"]["warm_beyond_interpreter_s"] = round(
+        results["ingest"]["warm_s"] - results["interpreter_start_s"], 2
+    )
+    print("ingest", json.dumps(results["ingest"]), flush=True)
     from bench.synthetic import make_corpus
-    from tests.helpers import chroma_command, free_port, running
 
-    results = []
-    stdin = "\n".join(r["q"] for r in questions()) + "\n"
-    for size in sizes:
-        corpus = make_corpus(tmp / f"corpus-{size}", size)
-        modes = [("embedded", None)] + ([("server", "server")] if size in server_sizes else [])
-        for mode, _ in modes:
-            extra = {"ASSISTANT_CORPUS_DIR": str(corpus)}
-            with contextlib.ExitStack() as stack:
-                if mode == "server":
-                    port = free_port()
-                    url = f"http://127.0.0.1:{port}"
-                    chroma = chroma_command(tmp / f"srv-{size}", port)
-                    stack.enter_context(running(chroma, url + "/api/v2/heartbeat"))
-                    extra["ASSISTANT_CHROMA_URL"] = url
-                else:
-                    extra["ASSISTANT_DB_DIR"] = str(tmp / f"db-{size}")
-                ing = measured(["ingest.py", "--json"], extra)
-                report = json.loads(ing["stdout"].strip().splitlines()[-1])
-                warm = measured(["ingest.py", "--json"], extra)
-                ask = measured(["-m", "assistant", "ask", "--json", "-"], extra, stdin)
-            answers = [json.loads(line) for line in ask["stdout"].splitlines() if line.strip()]
-            totals = [a["timings_ms"]["total"] for a in answers]
-            rows = questions()
-            quotes = [[c["quote"] for c in a.get("citations", [])] for a in answers]
-            results.append(
-                {
-                    "passages": report["passages"],
-                    "mode": mode,
-                    "ingest_s": round(ing["seconds"], 1),
-                    "ingest_passages_per_s": round(report["passages"] / ing["seconds"], 1),
-                    "ingest_peak_rss_mb": ing["rss_mb"],
-                    "warm_ingest_s": round(warm["seconds"], 2),
-                    "query_p50_ms": pct(totals, 0.5),
-                    "query_p95_ms": pct(totals, 0.95),
-                    "ask_process_s": round(ask["seconds"], 1),
-                    "ask_peak_rss_mb": ask["rss_mb"],
-                    **hits(rows, quotes),
-                }
-            )
-            print(json.dumps(results[-1]), flush=True)
+    results["throughput"] = throughput(make_corpus(tmp / "tp", 1000))
+    print("throughput", json.dumps(results["throughput"]), flush=True)
+    results["formats"] = formats(tmp)
+    print("formats", json.dumps(results["formats"]), flush=True)
+    db = results["ingest"]["db"]
+    results["query"] = query_latency(db)
+    print("query", json.dumps(results["query"]), flush=True)
+    results["batch"] = batch_from_outside(db, results["query"]["raw_encode_torch_p50_ms"])
+    print("batch", json.dumps(results["batch"]), flush=True)
+    results["langchain"] = langchain_recipe()
+    print("langchain", json.dumps(results["langchain"]), flush=True)
+    results["llm"] = llm_writer(db)
+    print("llm", json.dumps(results["llm"]), flush=True)
+    results["app"] = app_start(db)
+    print("app", json.dumps(results["app"]), flush=True)
     return results
 
 
@@ -578,57 +562,46 @@ def main() -> int:
     )
     parser.add_argument("--quick", action="store_true", help="only the small measurements")
     parser.add_argument(
+        "--scale-only", action="store_true", help="only the scale runs (--sizes, --server-sizes)"
+    )
+    parser.add_argument(
         "--no-docs", action="store_true", help="do not write the tables into docs/performance.md"
     )
     args = parser.parse_args()
     os.environ.update(env())
     sizes = [] if args.quick else [int(s) for s in args.sizes.split(",") if s]
     results: dict[str, Any] = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M")}
+    server_sizes = (
+        set()
+        if args.no_server
+        else {int(x) for x in args.server_sizes.split(",") if x}
+        if args.server_sizes is not None
+        else set(sizes)
+    )
     with tempfile.TemporaryDirectory(prefix="bench-") as d:
         tmp = Path(d)
-        results["interpreter_start_s"] = round(interpreter_start(), 3)
-        results["ingest"] = ingest_real(tmp)
-        results["ingest"]["warm_beyond_interpreter_s"] = round(
-            results["ingest"]["warm_s"] - results["interpreter_start_s"], 2
-        )
-        print("ingest", json.dumps(results["ingest"]), flush=True)
-        from bench.synthetic import make_corpus
+        if not args.scale_only:
+            results.update(small(tmp))
+        from bench.scale import scale
 
-        results["throughput"] = throughput(make_corpus(tmp / "tp", 1000))
-        print("throughput", json.dumps(results["throughput"]), flush=True)
-        results["formats"] = formats(tmp)
-        print("formats", json.dumps(results["formats"]), flush=True)
-        db = results["ingest"]["db"]
-        results["query"] = query_latency(db)
-        print("query", json.dumps(results["query"]), flush=True)
-        results["batch"] = batch_from_outside(db, results["query"]["raw_encode_torch_p50_ms"])
-        print("batch", json.dumps(results["batch"]), flush=True)
-        results["langchain"] = langchain_recipe()
-        print("langchain", json.dumps(results["langchain"]), flush=True)
-        results["llm"] = llm_writer(db)
-        print("llm", json.dumps(results["llm"]), flush=True)
-        results["app"] = app_start(db)
-        print("app", json.dumps(results["app"]), flush=True)
-        server_sizes = (
-            set()
-            if args.no_server
-            else {int(x) for x in args.server_sizes.split(",") if x}
-            if args.server_sizes is not None
-            else set(sizes)
-        )
         results["scale"] = scale(sizes, server_sizes, tmp)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
+    if args.scale_only and (out / "latest.json").is_file():  # the other figures stay
+        results = json.loads((out / "latest.json").read_text()) | results
     (out / "latest.json").write_text(json.dumps(results, indent=2))
     print()
-    print(table(results))
+    print(table(results) if "query" in results else "\n".join(scale_table(results["scale"])))
     if not args.no_docs:
         print(f"\nwrote {', '.join(write_docs(results))} into {DOCS.relative_to(ROOT)}")
     return 0
 
 
 def tables(r: dict[str, Any]) -> dict[str, str]:
-    """The run's markdown tables, by section: figures, formats, llm, scale."""
+    """The run's markdown tables, by section: figures, formats, llm, scale (only scale when
+    the run had nothing else)."""
+    if "query" not in r:
+        return {"scale": "\n".join(scale_table(r["scale"]))}
     q, t, b, lc, ing, app = (
         r["query"],
         r["throughput"],
@@ -719,18 +692,7 @@ def tables(r: dict[str, Any]) -> dict[str, str]:
                 f"{m['refusal_acc_out']} |"
             )
     if r.get("scale"):
-        sections["scale"] = lines = [
-            "| passages | mode | ingest | passages/s | ingest RSS | warm ingest | query p50 / p95 "
-            "| ask RSS | hit@1 / hit@3 |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for s in r["scale"]:
-            lines.append(
-                f"| {s['passages']:,} | {s['mode']} | {s['ingest_s']} s | "
-                f"{s['ingest_passages_per_s']} | {s['ingest_peak_rss_mb']} MB | "
-                f"{s['warm_ingest_s']} s | {s['query_p50_ms']} / {s['query_p95_ms']} ms | "
-                f"{s['ask_peak_rss_mb']} MB | {s['hit@1']} / {s['hit@3']} |"
-            )
+        sections["scale"] = scale_table(r["scale"])
     return {name: "\n".join(body) for name, body in sections.items()}
 
 

@@ -10,7 +10,7 @@ import pytest
 from assistant.embedding import Embedder
 from assistant.ingest.indexing import ingest
 from assistant.settings import Settings
-from assistant.store import Store
+from assistant.store import Store, lexical_files
 from assistant.store.lexical import Lexical
 from assistant.store.manifest import key
 from assistant.store.reader import Reader
@@ -72,7 +72,7 @@ def test_start_up_loads_the_index_ingest_saved(
 
     ingest(settings, store=Store(settings), embedder=embedder)
     live = Store(settings).manifest.live()
-    assert (settings.lexical_dir / "built" / key(live) / "lexical.json").is_file()
+    assert (lexical_files.built_path(settings.lexical_dir, key(live)) / "lexical.json").is_file()
     expected = build_assistant(settings, embedder=embedder).ask("How does massage help?")
 
     def no_reads(self: Reader):  # noqa: ANN202
@@ -97,7 +97,7 @@ def test_a_missing_lexical_index_is_rebuilt_and_kept(
     answer = build_assistant(settings, embedder=embedder).ask("Why do cramps strike at night?")
     assert answer.citations == expected.citations
     live = Store(settings).manifest.live()
-    assert (settings.lexical_dir / "built" / key(live)).is_dir()
+    assert lexical_files.built_path(settings.lexical_dir, key(live)).is_dir()
     assert len(list((settings.lexical_dir / "docs").iterdir())) == len(live)
 
 

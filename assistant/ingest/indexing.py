@@ -112,7 +112,8 @@ def _embed_and_add(
 def _unembedded(document: Document, passages: list[Passage]) -> DocumentRecords:
     """A version whose records are already in the index (written by an ingest that was
     stopped before its commit): what the commit and the lexical index need, no vectors."""
-    return DocumentRecords(document, passages, None, [], None, [])
+    pairs = [(p.id, s) for p in passages for s in sentences(p)]
+    return DocumentRecords(document, passages, None, pairs, None, [])
 
 
 def _update_lexical(
@@ -125,7 +126,7 @@ def _update_lexical(
     """The lexical index of the live documents, saved for every process that serves them
     (the model is loaded only if there are new words to embed)."""
     folder, name = settings.lexical_dir, key(live)
-    if not written and (folder / "built" / name).is_dir():
+    if not written and lexical_files.built_path(folder, name).is_dir():
         return  # nothing changed, and its index is there
 
     def encode(texts: list[str]) -> Any:
@@ -134,7 +135,7 @@ def _update_lexical(
         return models[0].encode_array(texts)
 
     try:
-        lexical_files.update(folder, name, live, written, store.reader.passages, encode)
+        lexical_files.update(folder, name, live, written, store.reader, encode)
     except OSError as e:  # the index itself is committed; a server rebuilds this on start
         raise IndexStoreError(
             f"The lexical index in {folder} could not be written ({e.strerror or e})."

@@ -1,10 +1,11 @@
 """The query's vectors, and the words of it the articles lack, judged by meaning.
 
-Does: encode, in one model call, the question, its focus (the question without its topic
-phrase), each word the articles lack (the `MAX_MISSING` rarest in English) and the question
-without each of those words; from that, tell how close each missing word comes to a word the
-articles use (`closest_words`) and how much of the question's meaning it carries. A missing
-word with a corpus word at least `EXPAND_SIMILARITY` close is searched for with that word too
+Does: encode the question and its focus (the question without its topic phrase) in one model
+call (`encode_question`); then (`weigh_missing`) find the question's words the articles lack
+(the whole collection's, or the documents a search found), encode each and the question
+without it in one more call, and tell how close each comes to a word the articles use
+(`closest_words`) and how much of the question's meaning it carries. A missing word with an
+articles' word at least `EXPAND_SIMILARITY` close is searched for with that word too
 ("beers" -> alcohol): lay terms found by meaning, not from a list.
 Does not: search (retriever.py) or decide anything from the missing words (answerability.py).
 """
@@ -25,29 +26,47 @@ MAX_MISSING = 4  # words the articles lack that are weighed in meaning, the rare
 
 
 @dataclass(frozen=True)
-class Encoded:
-    """A query's vectors and its missing words."""
+class Question:
+    """The question's vectors."""
 
-    vector: list[float]  # the question (with any near words of missing ones added)
+    vector: list[float]  # the question
     focus: list[float]  # the question without its topic phrase, else the same as vector
-    searched: str  # what was searched
-    missing: tuple[str, ...]
-    closeness: tuple[float, ...]
-    weight: tuple[float, ...]
+    rest: str | None  # the question without its topic phrase, if it has one
 
 
-def encode(
+@dataclass(frozen=True)
+class Missing:
+    """The question's words the articles lack, and what they tell."""
+
+    words: tuple[str, ...]
+    closeness: tuple[float, ...]  # each one's best cosine to a word the articles use
+    weight: tuple[float, ...]  # how much of the question's meaning each one carries
+    near: tuple[str, ...]  # the articles' words close enough to search for too
+
+
+def encode_question(query: Query, lexical: Lexical, embedder: Embedder) -> Question:
+    """The question and its focus, in one model call."""
+    rest = lexical.without_topic(query.searched_for)
+    texts = [query.searched_for] if rest is None else [query.searched_for, rest]
+    vectors = embedder.encode_queries(texts)
+    return Question(vectors[0], vectors[-1], rest)
+
+
+def weigh_missing(
     query: Query,
+    question: Question,
     lexical: Lexical,
     embedder: Embedder,
     word_vectors: Any,
-    expand: bool = True,
-) -> Encoded:
-    """The question's vectors and what they tell about its missing words; `word_vectors` are
-    the vectors of `lexical.meaning_words`; `expand`: search near corpus words too."""
+    within: list[int] | None = None,
+) -> Missing:
+    """The question's words that the articles (or, given `within`, the documents the search
+    found) never use, the `MAX_MISSING` rarest in English; each word and the question without
+    it encoded in one model call; how close each comes to a word those documents use and how
+    much of the question it carries. `word_vectors` are the vectors of
+    `lexical.meaning_words`."""
     import numpy as np
 
-    rest = lexical.without_topic(query.searched_for)
     missing = [
         w
         for w in dict.fromkeys(words(query.searched_for))
@@ -55,30 +74,26 @@ def encode(
         and w not in query.explained
         and not w.isdigit()
         and len(w) > 2
-        and not lexical.covers(w)
+        and not lexical.covers(w, within)
     ]
     ranks = english_ranks()
     missing = sorted(missing, key=lambda w: -ranks.get(w, len(ranks)))[:MAX_MISSING]
-    texts = [query.searched_for] if rest is None else [query.searched_for, rest]
+    if not missing:
+        return Missing((), (), (), ())
     without = [_without(query.searched_for, w) for w in missing]
-    vectors = embedder.encode_queries([*texts, *missing, *without])
-    k = len(texts)
-    vector, focus = vectors[0], vectors[k - 1]
-    missing_vectors, without_vectors = vectors[k : k + len(missing)], vectors[k + len(missing) :]
-    closeness, nearest = closest_words(missing_vectors, word_vectors, lexical.meaning_words)
-    added = [w for c, w in zip(closeness, nearest, strict=True) if c >= EXPAND_SIMILARITY]
-    searched = query.searched_for
-    if added and expand:
-        searched = f"{searched.rstrip()} ({' '.join(dict.fromkeys(added))})"
-        vector = embedder.encode_query(searched)
-        focus = vector if rest is None else focus
-    return Encoded(
-        vector=vector,
-        focus=focus,
-        searched=searched,
-        missing=tuple(missing),
+    vectors = embedder.encode_queries([*missing, *without])
+    missing_vectors, without_vectors = vectors[: len(missing)], vectors[len(missing) :]
+    names, pool = lexical.meaning_words, word_vectors
+    if within is not None and word_vectors is not None:
+        held = lexical.words_within(within)
+        names, pool = [names[i] for i in held], np.asarray(word_vectors)[held]
+    closeness, nearest = closest_words(missing_vectors, pool, names)
+    near = [w for c, w in zip(closeness, nearest, strict=True) if c >= EXPAND_SIMILARITY]
+    return Missing(
+        words=tuple(missing),
         closeness=closeness,
-        weight=tuple(1.0 - float(np.dot(vectors[0], v)) for v in without_vectors),
+        weight=tuple(1.0 - float(np.dot(question.vector, v)) for v in without_vectors),
+        near=tuple(dict.fromkeys(near)),
     )
 
 

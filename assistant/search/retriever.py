@@ -23,8 +23,8 @@ from typing import Any
 from assistant.chunking import sentences
 from assistant.embedding import Embedder
 from assistant.search.features import sentence_features
-from assistant.search.fusion import fuse
-from assistant.search.meaning import encode
+from assistant.search.fusion import Ranked, fuse
+from assistant.search.meaning import encode_question, weigh_missing
 from assistant.search.scoring import rank as rank_sentences
 from assistant.store import Store, lexical_files
 from assistant.store.lexical import Lexical
@@ -49,10 +49,12 @@ class Retriever:
         embedder: Embedder,
         weights: Weights | None = None,
         expand: bool = True,
+        local: bool = True,
     ) -> None:
         self.store = store
         self.weights = weights or load_weights()
         self.expand = expand  # search missing words as the corpus words close in meaning
+        self.local = local  # missing words: those the found documents lack (else the corpus)
         self.embedder = embedder
         self._lexical: Lexical | None = None
         self._word_vectors: Any = None
@@ -76,7 +78,7 @@ class Retriever:
                         self.store.settings.lexical_dir,
                         key,
                         self.store.manifest.live,
-                        self.store.reader.passages,
+                        self.store.reader,
                         self.embedder.encode_array,
                     )
                     self._key = key
@@ -103,38 +105,61 @@ class Retriever:
         self.refresh()
         return self._search(query, top)[0]
 
-    def _search(self, query: Query, top: int) -> tuple[Evidence, bool]:
-        lexical = self.lexical()
-        q = encode(query, lexical, self.embedder, self._word_vectors, self.expand)
-        # The question's stems, each mapped to the corpus stem it nearly equals, if any.
-        stems = [lexical.near_stem(s) or s for s in content_stems(q.searched)]
+    def _candidates(
+        self, vector: list[float], stems: list[str], lexical: Lexical, top: int
+    ) -> list[Ranked]:
+        """The three searches, fused (fusion.py)."""
         reader = self.store.reader
         dense = [
             (pid, sim)
-            for pid, sim in reader.nearest(q.vector, DENSE_K, self._hidden)
+            for pid, sim in reader.nearest(vector, DENSE_K, self._hidden)
             if lexical.has(pid)
         ]
         by_sentence = [
             (pid, sim)
-            for pid, sim in reader.nearest_sentences(q.vector, SENTENCE_K, self._hidden)
+            for pid, sim in reader.nearest_sentences(vector, SENTENCE_K, self._hidden)
             if lexical.has(pid)
         ]
-        ranked = fuse(dense, by_sentence, lexical.search(stems, LEXICAL_K), lexical, top)
+        return fuse(dense, by_sentence, lexical.search(stems, LEXICAL_K), lexical, top)
+
+    def _search(self, query: Query, top: int) -> tuple[Evidence, bool]:
+        lexical = self.lexical()
+        question = encode_question(query, lexical, self.embedder)
+        vector, focus, searched = question.vector, question.focus, query.searched_for
+
+        def stems_of(text: str) -> list[str]:
+            # The text's stems, each mapped to the corpus stem it nearly equals, if any.
+            return [lexical.near_stem(s) or s for s in content_stems(text)]
+
+        stems = stems_of(searched)
+        ranked = self._candidates(vector, stems, lexical, top)
+        # The words the articles lack: those the documents this search found never use (in a
+        # large collection nearly every word is used somewhere), or the whole collection's.
+        within = lexical.documents_of(pid for pid, *_ in ranked) if self.local else None
+        missing = weigh_missing(query, question, lexical, self.embedder, self._word_vectors, within)
+        if missing.near and self.expand:  # search with the articles' words for missing ones
+            searched = f"{searched.rstrip()} ({' '.join(missing.near)})"
+            vector = self.embedder.encode_query(searched)
+            focus = vector if question.rest is None else focus
+            stems = stems_of(searched)
+            ranked = self._candidates(vector, stems, lexical, top)
+        reader = self.store.reader
         texts = reader.passages_by_id([pid for pid, *_ in ranked])
         hits = tuple(Hit(pid, texts[pid], f, c, b) for pid, f, c, b in ranked if pid in texts)
-        found = reader.sentences_of([h.id for h in hits], with_vectors=True)
+        chosen = [h.id for h in hits]
+        found = reader.sentences_of(chosen, True, lexical.sentence_ids(chosen))
         explained = {s for w in query.explained for s in content_stems(w)}
         top_idf = math.log(1 + lexical.n)
         evidence = Evidence(
-            query=q.searched,
+            query=searched,
             passages=hits,
             sentences=rank_sentences(
-                sentence_features(hits, found, q.vector, q.focus, stems, lexical, query.cue),
+                sentence_features(hits, found, vector, focus, stems, lexical, query.cue),
                 self.weights.sentence,
             ),
-            missing=q.missing,
-            closeness=q.closeness,
-            weight=q.weight,
+            missing=missing.words,
+            closeness=missing.closeness,
+            weight=missing.weight,
             terms=tuple(
                 (s, lexical.idf(s) if s in lexical.df else top_idf)
                 for s in dict.fromkeys(stems)

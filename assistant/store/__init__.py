@@ -7,6 +7,8 @@
                  sentences, every passage)
   writer.py      adding a new document version's records
 with records.py (how a passage is kept as a record) and chroma.py (the client, telemetry off).
+Beside Chroma, the lexical index: lexical.py (BM25, vocabulary, links between passages) and
+lexical_files.py (kept on disk, built at ingest, loaded by every process).
 Does not: embed (vectors come in from embedding.py) or rank beyond cosine similarity.
 """
 

@@ -38,8 +38,22 @@ _ELABORATES = re.compile(
 )
 # Per-passage flags.
 LEAD_IN, BULLET, ELABORATES = 1, 2, 4
-ARRAYS = ("data", "indices", "indptr", "next_of", "flags", "heading")
-FORMAT = 1
+ARRAYS = (
+    "data",
+    "indices",
+    "indptr",
+    "next_of",
+    "flags",
+    "heading",
+    "doc",
+    "doc_stems",
+    "doc_stems_ptr",
+    "doc_words",
+    "doc_words_ptr",
+    "sentence_ids",
+    "sentence_ptr",
+)
+FORMAT = 3
 
 
 class Row(NamedTuple):
@@ -53,10 +67,12 @@ class Row(NamedTuple):
     flags: int
     stems: tuple[str, ...]
     words: tuple[str, ...]
+    sentences: tuple[str, ...]  # the record ids of its sentences, in text order
 
 
-def row(pid: str, p: Passage) -> Row:
-    """A passage (with record id `pid`) tokenised for the lexical index."""
+def row(pid: str, p: Passage, sentence_ids: tuple[str, ...] = ()) -> Row:
+    """A passage (with record id `pid`, its sentences' record ids) tokenised for the lexical
+    index."""
     return Row(
         id=pid,
         source=p.source,
@@ -68,6 +84,7 @@ def row(pid: str, p: Passage) -> Row:
         | (ELABORATES if _ELABORATES.match(p.text) else 0),
         stems=tuple(content_stems(f"{p.heading}\n{p.text}")),
         words=tuple(words(f"{p.heading} {p.text}")),
+        sentences=tuple(sentence_ids),
     )
 
 
@@ -115,6 +132,26 @@ class Lexical:
             pairs.sort()
             for (_, a), (_, b) in zip(pairs, pairs[1:], strict=False):
                 next_of[a] = b
+        # Each document's stems (BM25 term ids) and meaning words (indices into
+        # meaning_words), sorted: what "the articles use" means for the documents a search
+        # found, not only for the whole collection.
+        meaning = sorted(
+            w for w in self.vocabulary if w.isalpha() and len(w) > 2 and w not in STOPWORDS
+        )
+        word_id = {w: i for i, w in enumerate(meaning)}
+        docs: dict[str, int] = {}
+        doc = np.asarray([docs.setdefault(r.source, len(docs)) for r in rows], dtype=np.int32)
+        stems_of: list[set[int]] = [set() for _ in docs]
+        words_of: list[set[int]] = [set() for _ in docs]
+        for d, r in zip(doc.tolist(), rows, strict=True):
+            stems_of[d].update(self._vocab[t] for t in r.stems if t in self._vocab)
+            words_of[d].update(word_id[w] for w in r.words if w in word_id)
+        doc_stems, doc_stems_ptr = _csr(stems_of)
+        doc_words, doc_words_ptr = _csr(words_of)
+        # Each passage's sentences' record ids, so a search fetches them by key.
+        sentence_ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        sentence_ptr[1:] = np.cumsum([len(r.sentences) for r in rows])
+        sentence_ids = np.asarray([i for r in rows for i in r.sentences] or [""], dtype="S32")
         scores = bm25.scores
         self._arrays: dict[str, Any] = {
             "data": np.asarray(scores["data"], dtype=np.float32),
@@ -123,6 +160,13 @@ class Lexical:
             "next_of": next_of,
             "flags": np.asarray([r.flags for r in rows], dtype=np.uint8),
             "heading": np.asarray(heading, dtype=np.int32),
+            "doc": doc,
+            "doc_stems": doc_stems,
+            "doc_stems_ptr": doc_stems_ptr,
+            "doc_words": doc_words,
+            "doc_words_ptr": doc_words_ptr,
+            "sentence_ids": sentence_ids,
+            "sentence_ptr": sentence_ptr,
         }
         self._derive()
 
@@ -194,6 +238,30 @@ class Lexical:
         """Title -> its section headings, in the articles' order: what the articles cover."""
         return {t: list(h) for t, h in self._sections.items()}
 
+    def sentence_ids(self, pids: Iterable[str]) -> list[str]:
+        """The record ids of these passages' sentences (none for a passage not indexed)."""
+        a = self._arrays
+        out = []
+        for pid in pids:
+            i = self._index.get(pid)
+            if i is not None:
+                ids = a["sentence_ids"][a["sentence_ptr"][i] : a["sentence_ptr"][i + 1]]
+                out += [x.decode() for x in ids.tolist()]
+        return out
+
+    def documents_of(self, pids: Iterable[str]) -> list[int]:
+        """The documents (as numbers) these passages belong to, without repeats."""
+        doc = self._arrays["doc"]
+        return sorted({int(doc[self._index[p]]) for p in pids if p in self._index})
+
+    def words_within(self, docs: list[int]) -> Any:
+        """Indices into `meaning_words` of the words these documents use."""
+        import numpy as np
+
+        a = self._arrays
+        parts = [a["doc_words"][a["doc_words_ptr"][d] : a["doc_words_ptr"][d + 1]] for d in docs]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
     def _next(self, i: int) -> int:
         return int(self._arrays["next_of"][i])
 
@@ -244,11 +312,28 @@ class Lexical:
     def known_stems(self, stems: list[str]) -> list[str]:
         return [k for k in (self.near_stem(s) for s in stems) if k is not None]
 
-    def covers(self, word: str) -> bool:
-        """Whether the corpus uses this word, or one of (nearly) the same stem. (Matching by
-        lemma as well held out no better: docs/answering.md "Evaluation".)"""
+    def covers(self, word: str, within: list[int] | None = None) -> bool:
+        """Whether the corpus (or, given `within`, one of those documents) uses this word, or
+        one of (nearly) the same stem. (Matching by lemma as well held out no better:
+        docs/answering.md "Evaluation".)"""
+        import numpy as np
+
         stems = content_stems(word)
-        return not stems or self.near_stem(stems[0]) is not None
+        if not stems:
+            return True
+        stem = self.near_stem(stems[0])
+        if stem is None or within is None:
+            return stem is not None
+        term = self._vocab.get(stem)
+        if term is None:
+            return False
+        a = self._arrays
+        for d in within:
+            held = a["doc_stems"][a["doc_stems_ptr"][d] : a["doc_stems_ptr"][d + 1]]
+            i = int(np.searchsorted(held, term))
+            if i < len(held) and held[i] == term:
+                return True
+        return False
 
     def without_topic(self, text: str) -> str | None:
         """The text without its topic phrase: a run of two or more words that nearly every
@@ -293,3 +378,13 @@ class Lexical:
         top = np.argpartition(totals, -k)[-k:] if len(totals) > k else np.arange(len(totals))
         top = top[np.argsort(-totals[top], kind="stable")]
         return [(self.ids[unique[i]], float(totals[i])) for i in top if totals[i] > 0]
+
+
+def _csr(sets: list[set[int]]) -> tuple[Any, Any]:
+    """Sorted integer sets as one flat array and the offsets of each set in it."""
+    import numpy as np
+
+    flat = [np.asarray(sorted(x), dtype=np.int32) for x in sets]
+    ptr = np.zeros(len(sets) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(f) for f in flat])
+    return (np.concatenate(flat) if flat else np.zeros(0, dtype=np.int32)), ptr

@@ -4,8 +4,8 @@ Layout of the folder (`Settings.lexical_dir`: inside the on-disk index, or for a
 server a folder of this machine named after the server and collection):
   docs/<sha>.json   one document version's passages, tokenised (lexical.Row), written when
                     it is ingested; content-addressed, so a kill mid-write leaves no lie
-  built/<key>/      the whole index for one live manifest (`key`, manifest.py), saved by
-                    Lexical.save with `meaning.npy`, the vectors of its meaning words
+  built/<key>.<n>/  the whole index for one live manifest (`key`, manifest.py) in format n,
+                    saved by Lexical.save with `meaning.npy`, the vectors of its meaning words
   words.json/.npy   every corpus word embedded so far and its vector: a new version embeds
                     only the words it adds
 Does: `update` (ingest, after the commit) tokenises the new document versions, builds the
@@ -29,9 +29,10 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from assistant.store.lexical import Lexical, Row, row
+from assistant.store.lexical import FORMAT, Lexical, Row, row
+from assistant.store.reader import Reader
 from assistant.store.records import record_id
-from assistant.types import DocumentRecords, Passage
+from assistant.types import DocumentRecords
 
 KEEP = 2
 Encode = Callable[[list[str]], Any]  # texts -> a float32 matrix of unit vectors
@@ -57,14 +58,21 @@ def write_rows(folder: Path, sha: str, rows: Iterable[Row]) -> None:
 def read_rows(folder: Path, sha: str) -> list[Row] | None:
     try:
         raw = json.loads(_doc_file(folder, sha).read_text(encoding="utf-8"))
-        return [Row(r[0], r[1], r[2], r[3], r[4], r[5], tuple(r[6]), tuple(r[7])) for r in raw]
+        return [
+            Row(r[0], r[1], r[2], r[3], r[4], r[5], tuple(r[6]), tuple(r[7]), tuple(r[8]))
+            for r in raw
+        ]
     except (OSError, ValueError, IndexError, TypeError):
         return None
 
 
 def document_rows(r: DocumentRecords) -> list[Row]:
     """The rows of a document version being ingested, with their record ids."""
-    return [row(record_id(p.id, r.document.sha), p) for p in r.passages]
+    sha = r.document.sha
+    ids: dict[str, list[str]] = {}
+    for pid, s in r.sentences:
+        ids.setdefault(pid, []).append(record_id(s.id, sha))
+    return [row(record_id(p.id, sha), p, tuple(ids.get(p.id, ()))) for p in r.passages]
 
 
 def _word_vectors(folder: Path, wanted: list[str], encode: Encode) -> Any:
@@ -102,21 +110,26 @@ def _word_vectors(folder: Path, wanted: list[str], encode: Encode) -> Any:
     return vectors[[where[w] for w in wanted]]
 
 
+def built_path(folder: Path, key: str) -> Path:
+    """Where the index for `key` is kept (an index of another format is another folder)."""
+    return folder / "built" / f"{key}.{FORMAT}"
+
+
 def _save(folder: Path, key: str, lexical: Lexical, meaning: Any) -> None:
     import numpy as np
 
-    built = folder / "built"
-    built.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=built, prefix=".tmp-"))
+    versions = folder / "built"
+    versions.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=versions, prefix=".tmp-"))
     lexical.save(tmp)
     np.save(tmp / "meaning.npy", np.asarray(meaning, dtype=np.float32))
-    target = built / key
+    target = built_path(folder, key)
     if target.exists():  # another process built the same version first: theirs stands
         shutil.rmtree(tmp, ignore_errors=True)
         return
     os.replace(tmp, target)
     versions = sorted(
-        (p for p in built.iterdir() if not p.name.startswith(".")),
+        (p for p in versions.iterdir() if not p.name.startswith(".")),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )
@@ -127,7 +140,7 @@ def _save(folder: Path, key: str, lexical: Lexical, meaning: Any) -> None:
 def _load(folder: Path, key: str) -> tuple[Lexical, Any] | None:
     import numpy as np
 
-    target = folder / "built" / key
+    target = built_path(folder, key)
     try:
         lexical = Lexical.load(target)
         meaning = np.load(target / "meaning.npy", mmap_mode="r")
@@ -142,12 +155,12 @@ def build(
     folder: Path,
     key: str,
     live: Mapping[str, Mapping[str, Any]],
-    passages: Callable[[], Iterable[tuple[str, Passage]]],
+    reader: Reader,
     encode: Encode,
 ) -> tuple[Lexical, Any]:
     """The index of the live manifest (`live`: source -> {"sha", "passages", ...}) from the
-    documents' kept rows; documents without rows are tokenised from `passages()` (the
-    store's live passages) and their rows kept. Saved under `key`."""
+    documents' kept rows; documents without rows are tokenised from the store's passages
+    (`reader`) and their rows kept. Saved under `key`."""
     rows: dict[str, list[Row]] = {}
     missing: set[str] = set()
     for source, d in sorted(live.items()):
@@ -158,9 +171,10 @@ def build(
             rows[source] = got
     if missing:
         fresh: dict[str, list[Row]] = {s: [] for s in missing}
-        for pid, p in passages():
+        ids = reader.sentence_ids_of([str(live[s]["sha"]) for s in missing])
+        for pid, p in reader.passages():
             if p.source in fresh:
-                fresh[p.source].append(row(pid, p))
+                fresh[p.source].append(row(pid, p, tuple(ids.get(pid, ()))))
         for source, got in fresh.items():
             got.sort(key=lambda r: r.start)
             rows[source] = got
@@ -177,11 +191,11 @@ def load(
     folder: Path,
     key: str,
     live: Callable[[], Mapping[str, Mapping[str, Any]]],
-    passages: Callable[[], Iterable[tuple[str, Passage]]],
+    reader: Reader,
     encode: Encode,
 ) -> tuple[Lexical, Any]:
     """The saved index for `key`, or (when there is none) the one `build` makes."""
-    return _load(folder, key) or build(folder, key, live(), passages, encode)
+    return _load(folder, key) or build(folder, key, live(), reader, encode)
 
 
 def update(
@@ -189,7 +203,7 @@ def update(
     key: str,
     live: Mapping[str, Mapping[str, Any]],
     written: Iterable[DocumentRecords],
-    passages: Callable[[], Iterable[tuple[str, Passage]]],
+    reader: Reader,
     encode: Encode,
 ) -> None:
     """After an ingest's commit: keep the new document versions' rows, build and save the
@@ -197,7 +211,7 @@ def update(
     for r in written:
         write_rows(folder, r.document.sha, document_rows(r))
     if _load(folder, key) is None:
-        build(folder, key, live, passages, encode)
+        build(folder, key, live, reader, encode)
     keep = {f"{d['sha']}.json" for d in live.values()}
     docs = folder / "docs"
     if docs.is_dir():

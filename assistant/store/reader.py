@@ -6,8 +6,11 @@ made again against the index as it is now):
   nearest            the k nearest passage records to a vector: (id, cosine)
   nearest_sentences  the k nearest sentence records, as (their passage's id, cosine)
   passages_by_id     some passages, by record id (a search's candidates)
-  sentences_of       the stored sentences of some passages, with vectors and generality
-  passages           every live passage, in pages (what BM25 is built from)
+  sentences_of       the stored sentences of some passages (by their record ids when the
+                     caller knows them), with vectors and generality
+  passages           every live passage, in pages (what BM25 is built from when it was
+                     not kept)
+  sentence_ids_of    the sentence record ids of some document versions, by passage
 Records of `hidden` document versions (manifest.py) are left out.
 Does not: rank beyond cosine similarity, or write anything (writer.py).
 """
@@ -83,19 +86,24 @@ class Reader:
         return {pid: to_passage(text, meta) for pid, text, meta in rows if meta is not None}
 
     def sentences_of(
-        self, passage_ids: Sequence[str], with_vectors: bool = False
+        self,
+        passage_ids: Sequence[str],
+        with_vectors: bool = False,
+        ids: Sequence[str] | None = None,
     ) -> dict[str, list[tuple[Passage, Any, float]]]:
         """The stored sentences of some passages, by passage record id, in text order, each
-        with its vector (or None) and its generality (see indexing.generality)."""
+        with its vector (or None) and its generality (see indexing.generality). `ids`, the
+        sentences' own record ids, make it a look-up by key (several times faster in a large
+        index than filtering on the passage id)."""
         if not passage_ids:
             return {}
         c = self.connection
         include = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
-        page = c.read(
-            lambda: c.sentences.get(
-                where={"passage_id": {"$in": list(passage_ids)}}, include=include
-            )
-        )
+        if ids is not None:
+            wanted: dict[str, Any] = {"ids": list(ids)}
+        else:
+            wanted = {"where": {"passage_id": {"$in": list(passage_ids)}}}
+        page = c.read(lambda: c.sentences.get(include=include, **wanted))
         vectors = page["embeddings"] if with_vectors else [None] * len(page["ids"])
         out: dict[str, list[tuple[Passage, Any, float]]] = {pid: [] for pid in passage_ids}
         for text, meta, vector in zip(page["documents"], page["metadatas"], vectors, strict=True):
@@ -106,6 +114,19 @@ class Reader:
         for items in out.values():
             items.sort(key=lambda item: item[0].start)
         return out
+
+    def sentence_ids_of(self, shas: Sequence[str]) -> dict[str, list[str]]:
+        """passage record id -> its sentences' record ids in text order, for the documents
+        of these versions."""
+        c = self.connection
+        starts: dict[str, list[tuple[int, str]]] = {}
+        for i in range(0, len(shas), 200):
+            where = {"doc_sha": {"$in": list(shas[i : i + 200])}}
+            page = c.read(lambda where=where: c.sentences.get(where=where, include=["metadatas"]))
+            for sid, meta in zip(page["ids"], page["metadatas"], strict=True):
+                if meta is not None:
+                    starts.setdefault(str(meta["passage_id"]), []).append((int(meta["start"]), sid))
+        return {pid: [sid for _, sid in sorted(pairs)] for pid, pairs in starts.items()}
 
     def passages(self) -> Iterator[tuple[str, Passage]]:
         """(record id, passage) for every live passage, `PAGE` records at a time."""

@@ -1,0 +1,153 @@
+"""Scale runs: ingest and ask at 1k-100k synthetic passages, embedded and on a Chroma server.
+
+For each size and mode, in fresh processes (`measured`: wall seconds and peak RSS):
+  ingest       the whole corpus from nothing; on a server it is killed about halfway
+               (`KILL_AT` of the embedded run's time) and run again, which must only embed
+               what the stopped run had not written whole (`resumed_embedded`)
+  warm ingest  nothing changed
+  first answer a cold `ask` of one question: start-up (model, index, lexical index) to answer
+  ask          `ask --json -` over every labelled question: in-process p50/p95 of
+               `timings_ms.total`, hit@1/hit@3, unanswerable questions refused, peak RSS
+Does not: assert anything (the figures go to docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+KILL_AT = 0.5
+
+
+def _ask_figures(answers: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    from bench.__main__ import hits, pct
+
+    totals = [a["timings_ms"]["total"] for a in answers]
+    quotes = [[c["quote"] for c in a.get("citations", [])] for a in answers]
+    outs = [a for a, r in zip(answers, rows, strict=True) if r["kind"] == "out"]
+    ins = [a for a, r in zip(answers, rows, strict=True) if r["kind"] == "in"]
+    return {
+        "query_p50_ms": pct(totals, 0.5),
+        "query_p95_ms": pct(totals, 0.95),
+        **hits(rows, quotes),
+        "unanswerable_refused": round(sum(a["refused"] for a in outs) / max(1, len(outs)), 3),
+        "answerable_refused": sum(a["refused"] for a in ins),
+    }
+
+
+def _killed_then_resumed(extra: dict[str, str], after_s: float) -> dict[str, Any]:
+    """Start an ingest, kill it (SIGKILL) after `after_s` seconds, and run it again."""
+    from bench.__main__ import PY, ROOT, env, measured
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [PY, "ingest.py", "--json"],
+        cwd=ROOT,
+        env=env(**extra),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        proc.wait(timeout=after_s)
+        killed = False
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        killed = True
+    first = time.perf_counter() - t0
+    rest = measured(["ingest.py", "--json"], extra)
+    report = json.loads(rest["stdout"].strip().splitlines()[-1])
+    return {
+        "seconds": first + rest["seconds"],
+        "killed_after_s": round(first, 1) if killed else None,
+        "resumed_embedded": report["embedded"],
+        "rss_mb": rest["rss_mb"],
+        "report": report,
+    }
+
+
+def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str, Any]]:
+    from bench.__main__ import measured, questions
+    from bench.synthetic import make_corpus
+    from tests.helpers import chroma_command, free_port, running
+
+    results = []
+    rows = questions()
+    stdin = "\n".join(r["q"] for r in rows) + "\n"
+    for size in sizes:
+        corpus = make_corpus(tmp / f"corpus-{size}", size)
+        modes = ["embedded"] + (["server"] if size in server_sizes else [])
+        embedded_s = 0.0
+        for mode in modes:
+            extra = {"ASSISTANT_CORPUS_DIR": str(corpus)}
+            resumed: dict[str, Any] = {}
+            with contextlib.ExitStack() as stack:
+                if mode == "server":
+                    port = free_port()
+                    url = f"http://127.0.0.1:{port}"
+                    chroma = chroma_command(tmp / f"srv-{size}", port)
+                    stack.enter_context(running(chroma, url + "/api/v2/heartbeat"))
+                    extra["ASSISTANT_CHROMA_URL"] = url
+                    extra["ASSISTANT_DB_DIR"] = str(tmp / f"client-{size}")
+                    run = _killed_then_resumed(extra, KILL_AT * embedded_s)
+                    ing = {"seconds": run["seconds"], "rss_mb": run["rss_mb"]}
+                    report = run["report"]
+                    resumed = {
+                        "killed_after_s": run["killed_after_s"],
+                        "resumed_embedded": run["resumed_embedded"],
+                    }
+                else:
+                    extra["ASSISTANT_DB_DIR"] = str(tmp / f"db-{size}")
+                    ing = measured(["ingest.py", "--json"], extra)
+                    report = json.loads(ing["stdout"].strip().splitlines()[-1])
+                    embedded_s = ing["seconds"]
+                warm = measured(["ingest.py", "--json"], extra)
+                first = measured(["-m", "assistant", "ask", "--json", rows[0]["q"]], extra)
+                ask = measured(["-m", "assistant", "ask", "--json", "-"], extra, stdin)
+            answers = [json.loads(line) for line in ask["stdout"].splitlines() if line.strip()]
+            results.append(
+                {
+                    "passages": report["passages"],
+                    "mode": mode,
+                    "ingest_s": round(ing["seconds"], 1),
+                    "ingest_passages_per_s": round(report["passages"] / ing["seconds"], 1),
+                    "ingest_peak_rss_mb": ing["rss_mb"],
+                    **resumed,
+                    "warm_ingest_s": round(warm["seconds"], 2),
+                    "first_answer_s": round(first["seconds"], 2),
+                    "first_answer_rss_mb": first["rss_mb"],
+                    "ask_process_s": round(ask["seconds"], 1),
+                    "ask_peak_rss_mb": ask["rss_mb"],
+                    **_ask_figures(answers, rows),
+                }
+            )
+            print(json.dumps(results[-1]), flush=True)
+    return results
+
+
+def table(scale: list[dict[str, Any]]) -> list[str]:
+    """The Scale section of docs/performance.md."""
+    lines = [
+        "| passages | mode | ingest | passages/s | ingest RSS | warm ingest | start-up to "
+        "first answer | query p50 / p95 | serving RSS | hit@1 / hit@3 | unanswerable refused |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for s in scale:
+        ingest = f"{s['ingest_s']} s"
+        if s.get("killed_after_s"):
+            ingest += (
+                f" (killed at {s['killed_after_s']} s; the rerun embedded "
+                f"{s['resumed_embedded']:,})"
+            )
+        lines.append(
+            f"| {s['passages']:,} | {s['mode']} | {ingest} | {s['ingest_passages_per_s']} | "
+            f"{s['ingest_peak_rss_mb']} MB | {s['warm_ingest_s']} s | {s['first_answer_s']} s "
+            f"| {s['query_p50_ms']} / {s['query_p95_ms']} ms | {s['ask_peak_rss_mb']} MB | "
+            f"{s['hit@1']} / {s['hit@3']} | {s['unanswerable_refused']} |"
+        )
+    return lines
