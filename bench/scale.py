@@ -25,7 +25,7 @@ KILL_AT = 0.5
 
 
 def _ask_figures(answers: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str, Any]:
-    from bench.__main__ import hits, pct
+    from bench.measure import hits, pct
 
     totals = [a["timings_ms"]["total"] for a in answers]
     quotes = [[c["quote"] for c in a.get("citations", [])] for a in answers]
@@ -42,7 +42,7 @@ def _ask_figures(answers: list[dict[str, Any]], rows: list[dict[str, Any]]) -> d
 
 def _killed_then_resumed(extra: dict[str, str], after_s: float) -> dict[str, Any]:
     """Start an ingest, kill it (SIGKILL) after `after_s` seconds, and run it again."""
-    from bench.__main__ import PY, ROOT, env, measured
+    from bench.measure import PY, ROOT, env, measured
 
     t0 = time.perf_counter()
     proc = subprocess.Popen(
@@ -72,7 +72,7 @@ def _killed_then_resumed(extra: dict[str, str], after_s: float) -> dict[str, Any
 
 
 def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str, Any]]:
-    from bench.__main__ import measured, questions
+    from bench.measure import measured, questions
     from bench.synthetic import make_corpus
     from tests.helpers import chroma_command, free_port, running
 

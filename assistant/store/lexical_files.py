@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -56,10 +57,23 @@ def write_rows(folder: Path, sha: str, rows: Iterable[Row]) -> None:
 
 
 def read_rows(folder: Path, sha: str) -> list[Row] | None:
+    """One document version's kept rows (None when there are none, or they are damaged).
+    Words and stems are interned: a large collection repeats them millions of times."""
+    intern = sys.intern
     try:
         raw = json.loads(_doc_file(folder, sha).read_text(encoding="utf-8"))
         return [
-            Row(r[0], r[1], r[2], r[3], r[4], r[5], tuple(r[6]), tuple(r[7]), tuple(r[8]))
+            Row(
+                r[0],
+                intern(r[1]),
+                intern(r[2]),
+                intern(r[3]),
+                r[4],
+                r[5],
+                tuple(map(intern, r[6])),
+                tuple(map(intern, r[7])),
+                tuple(r[8]),
+            )
             for r in raw
         ]
     except (OSError, ValueError, IndexError, TypeError):
