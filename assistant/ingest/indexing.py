@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,9 @@ def _embed_and_add(
             )
         store.writer.add(records)
         store.manifest.mark_written([r.document.sha for r in records])
-        written += records
+        # Kept for the commit and the lexical index, without the vectors (at 100k passages
+        # they would be most of ingest's memory).
+        written += [replace(r, passage_vectors=None, sentence_vectors=None) for r in records]
     return written
 
 
