@@ -13,7 +13,7 @@ regression whose weights and threshold are fitted by cross-validation (weights.j
   far       how far in meaning the farthest such word is from every word of the corpus
             (1 - its best cosine): "children" is far from every word of articles about
             cramps, "drinking" is close to "alcohol"
-  carried   how much of the question's meaning the weightiest missing word carries (1 - the
+  carried   how much of the question's meaning the rarest missing word carries (1 - the
             cosine of the question with and without it): "want" little, "children" much
   type_gap  the question asks for a kind of answer (a number or price, a date, the author)
             that none of the three best sentences holds

@@ -2,9 +2,10 @@
 
 Does: encode the question and its focus (the question without its topic phrase) in one model
 call (`encode_question`); then (`weigh_missing`) find the question's words the articles lack
-(the whole collection's, or the documents a search found), encode each and the question
-without it in one more call, and tell how close each comes to a word the articles use
-(`closest_words`) and how much of the question's meaning it carries. A missing word with an
+(the whole collection's, or the documents a search found), take each one's vector (kept for
+the collection's words, else encoded), and tell how close each comes to a word the articles
+use (`closest_words`) and how much of the question's meaning the rarest one carries (the
+question encoded without it: one text, as weighing more words held out no better). A missing word with an
 articles' word at least `EXPAND_SIMILARITY` close is searched for with that word too
 ("beers" -> alcohol): lay terms found by meaning, not from a list.
 Does not: search (retriever.py) or decide anything from the missing words (answerability.py).
@@ -23,6 +24,7 @@ from assistant.types import Query
 
 EXPAND_SIMILARITY = 0.7  # a missing word is also searched as the corpus word this close
 MAX_MISSING = 4  # words the articles lack that are weighed in meaning, the rarest first
+MAX_WEIGHED = 1  # of those, how many are also weighed by the question without them (held out)
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,9 @@ def weigh_missing(
     within: list[int] | None = None,
 ) -> Missing:
     """The question's words that the articles (or, given `within`, the documents the search
-    found) never use, the `MAX_MISSING` rarest in English; each word and the question without
-    it encoded in one model call; how close each comes to a word those documents use and how
-    much of the question it carries. `word_vectors` are the vectors of
-    `lexical.meaning_words`."""
+    found) never use, the `MAX_MISSING` rarest in English; how close each comes to a word
+    those documents use, and how much of the question the `MAX_WEIGHED` rarest carry (0 for
+    the others). `word_vectors` are the vectors of `lexical.meaning_words`."""
     import numpy as np
 
     missing = [
@@ -80,9 +81,17 @@ def weigh_missing(
     missing = sorted(missing, key=lambda w: -ranks.get(w, len(ranks)))[:MAX_MISSING]
     if not missing:
         return Missing((), (), (), ())
-    without = [_without(query.searched_for, w) for w in missing]
-    vectors = embedder.encode_queries([*missing, *without])
-    missing_vectors, without_vectors = vectors[: len(missing)], vectors[len(missing) :]
+    # A missing word the collection uses elsewhere has its vector already (word_vectors);
+    # the others are encoded together, apart from the longer question-without-word texts
+    # (one batch pads every text to its longest).
+    known = lexical.meaning_index()
+    new = [w for w in missing if w not in known or word_vectors is None]
+    encoded = dict(zip(new, embedder.encode_queries(new), strict=True)) if new else {}
+    missing_vectors = [
+        encoded[w] if w in encoded else np.asarray(word_vectors[known[w]]) for w in missing
+    ]
+    weighed = missing[:MAX_WEIGHED]
+    without_vectors = embedder.encode_queries([_without(query.searched_for, w) for w in weighed])
     names, pool = lexical.meaning_words, word_vectors
     if within is not None and word_vectors is not None:
         held = lexical.words_within(within)
@@ -92,7 +101,8 @@ def weigh_missing(
     return Missing(
         words=tuple(missing),
         closeness=closeness,
-        weight=tuple(1.0 - float(np.dot(question.vector, v)) for v in without_vectors),
+        weight=tuple(1.0 - float(np.dot(question.vector, v)) for v in without_vectors)
+        + (0.0,) * (len(missing) - len(weighed)),
         near=tuple(dict.fromkeys(near)),
     )
 

@@ -177,6 +177,7 @@ class Lexical:
         self.meaning_words = sorted(
             w for w in self.vocabulary if w.isalpha() and len(w) > 2 and w not in STOPWORDS
         )
+        self._meaning_index: dict[str, int] | None = None
         self.topic = frozenset(
             s
             for s, d in self.df.items()
@@ -237,6 +238,12 @@ class Lexical:
     def sections(self) -> dict[str, list[str]]:
         """Title -> its section headings, in the articles' order: what the articles cover."""
         return {t: list(h) for t, h in self._sections.items()}
+
+    def meaning_index(self) -> dict[str, int]:
+        """meaning word -> its position in `meaning_words` (and in their vectors)."""
+        if self._meaning_index is None:
+            self._meaning_index = {w: i for i, w in enumerate(self.meaning_words)}
+        return self._meaning_index
 
     def sentence_ids(self, pids: Iterable[str]) -> list[str]:
         """The record ids of these passages' sentences (none for a passage not indexed)."""
