@@ -97,7 +97,9 @@ def main() -> int:
     )
     parser.add_argument("--quick", action="store_true", help="only the small measurements")
     parser.add_argument(
-        "--scale-only", action="store_true", help="only the scale runs (--sizes, --server-sizes)"
+        "--scale-only",
+        action="store_true",
+        help="only the scale runs (--sizes, --server-sizes); rows of other sizes stay from the last run",
     )
     parser.add_argument(
         "--no-docs", action="store_true", help="do not write the tables into docs/performance.md"
@@ -123,7 +125,11 @@ def main() -> int:
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     if args.scale_only and (out / "latest.json").is_file():  # the other figures stay
-        results = json.loads((out / "latest.json").read_text()) | results
+        before = json.loads((out / "latest.json").read_text())
+        run = {(r["passages"] // 1000, r["mode"]) for r in results["scale"]}
+        kept = [r for r in before.get("scale", []) if (r["passages"] // 1000, r["mode"]) not in run]
+        results = before | results  # and so do the scale rows of sizes not run this time
+        results["scale"] = sorted(kept + results["scale"], key=lambda r: (r["passages"], r["mode"]))
     (out / "latest.json").write_text(json.dumps(results, indent=2))
     print()
     print(table(results) if "query" in results else "\n".join(scale_table(results["scale"])))
