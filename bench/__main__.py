@@ -99,7 +99,7 @@ def main() -> int:
     parser.add_argument(
         "--scale-only",
         action="store_true",
-        help="only the scale runs (--sizes, --server-sizes); rows of other sizes stay from the last run",
+        help="only the scale runs (--sizes, --server-sizes); other sizes keep their last rows",
     )
     parser.add_argument(
         "--no-docs", action="store_true", help="do not write the tables into docs/performance.md"
