@@ -137,3 +137,20 @@ def test_server_mode_keeps_its_lexical_index_outside_the_index_folder(
     folder = remote.lexical_dir
     assert folder.is_dir() and not Path(remote.db_dir).exists()
     assert remote.lexical_dir != settings.with_(chroma_url=chroma_server).lexical_dir
+
+
+@pytest.mark.unit
+def test_a_sentence_id_leads_to_its_passage(tmp_path: Path) -> None:
+    from assistant.store.lexical import row
+
+    rows = [
+        row(pid, p, tuple(f"{pid}-s{j}".ljust(32, "x") for j in range(i % 3)))
+        for i, (pid, p) in enumerate(_passages())
+    ]
+    lexical = Lexical.from_rows(rows)
+    wanted = ["p2-s1".ljust(32, "x"), "p1-s0".ljust(32, "x"), "nobody".ljust(32, "x")]
+    assert lexical.owners(wanted) == ["p2", "p1", None]
+    lexical.save(tmp_path / "lex")
+    assert Lexical.load(tmp_path / "lex").owners(wanted) == ["p2", "p1", None]
+    assert lexical.sentence_ids(["p2", "p0"]) == ["p2-s0".ljust(32, "x"), "p2-s1".ljust(32, "x")]
+    assert Lexical(_passages()).owners(wanted) == [None, None, None]

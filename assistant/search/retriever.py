@@ -102,25 +102,24 @@ class Retriever:
         evidence, complete = self._search(query, top)
         if complete and self.store.connection.reconnects == reconnects:
             return evidence
+        if self.store.connection.reconnects == reconnects:
+            self.store.connection.reconnect()  # an embedded view of a changed index is stale
         self.refresh()
         return self._search(query, top)[0]
 
     def _candidates(
         self, vector: list[float], stems: list[str], lexical: Lexical, top: int
-    ) -> list[Ranked]:
-        """The three searches, fused (fusion.py)."""
+    ) -> tuple[list[Ranked], bool]:
+        """The three searches, fused (fusion.py); and whether every vector result was a
+        passage the lexical index knows (else the index changed since it was loaded)."""
         reader = self.store.reader
-        dense = [
-            (pid, sim)
-            for pid, sim in reader.nearest(vector, DENSE_K, self._hidden)
-            if lexical.has(pid)
-        ]
-        by_sentence = [
-            (pid, sim)
-            for pid, sim in reader.nearest_sentences(vector, SENTENCE_K, self._hidden)
-            if lexical.has(pid)
-        ]
-        return fuse(dense, by_sentence, lexical.search(stems, LEXICAL_K), lexical, top)
+        dense = reader.nearest(vector, DENSE_K, self._hidden)
+        by_sentence = reader.nearest_sentences(vector, SENTENCE_K, self._hidden, lexical.owners)
+        known = [(p, sim) for p, sim in dense if lexical.has(p)]
+        known_sentences = [(p, sim) for p, sim in by_sentence if p is not None and lexical.has(p)]
+        bm25 = lexical.search(stems, LEXICAL_K)
+        ranked = fuse(known, known_sentences, bm25, lexical, top)
+        return ranked, len(known) == len(dense) and len(known_sentences) == len(by_sentence)
 
     def _search(self, query: Query, top: int) -> tuple[Evidence, bool]:
         lexical = self.lexical()
@@ -132,7 +131,7 @@ class Retriever:
             return [lexical.near_stem(s) or s for s in content_stems(text)]
 
         stems = stems_of(searched)
-        ranked = self._candidates(vector, stems, lexical, top)
+        ranked, current = self._candidates(vector, stems, lexical, top)
         # The words the articles lack: those the documents this search found never use (in a
         # large collection nearly every word is used somewhere), or the whole collection's.
         within = lexical.documents_of(pid for pid, *_ in ranked) if self.local else None
@@ -142,7 +141,7 @@ class Retriever:
             vector = self.embedder.encode_query(searched)
             focus = vector if question.rest is None else focus
             stems = stems_of(searched)
-            ranked = self._candidates(vector, stems, lexical, top)
+            ranked, current = self._candidates(vector, stems, lexical, top)
         reader = self.store.reader
         texts = reader.passages_by_id([pid for pid, *_ in ranked])
         hits = tuple(Hit(pid, texts[pid], f, c, b) for pid, f, c, b in ranked if pid in texts)
@@ -168,8 +167,9 @@ class Retriever:
             intent=query.intent,
             cue=query.cue,
         )
-        # Complete unless a passage is gone, or one that has sentences came back without them.
-        whole = len(hits) == len(ranked)
+        # Complete unless the index changed under the search: a result the lexical index does
+        # not know, a passage gone, or one that has sentences came back without them.
+        whole = current and len(hits) == len(ranked)
         return evidence, whole and all(found.get(h.id) or not sentences(h.passage) for h in hits)
 
 

@@ -178,6 +178,7 @@ class Lexical:
             w for w in self.vocabulary if w.isalpha() and len(w) > 2 and w not in STOPWORDS
         )
         self._meaning_index: dict[str, int] | None = None
+        self._sorted: tuple[Any, Any] | None = None
         self.topic = frozenset(
             s
             for s, d in self.df.items()
@@ -254,6 +255,25 @@ class Lexical:
             if i is not None:
                 ids = a["sentence_ids"][a["sentence_ptr"][i] : a["sentence_ptr"][i + 1]]
                 out += [x.decode() for x in ids.tolist()]
+        return out
+
+    def owners(self, sentence_ids: list[str]) -> list[str | None]:
+        """The record id of each sentence's passage (None for a sentence not indexed here)."""
+        import numpy as np
+
+        if self._sorted is None:  # sentence ids in order, and the passage of each
+            a = self._arrays
+            count = int(a["sentence_ptr"][-1])  # (an index without sentences keeps one blank)
+            order = np.argsort(a["sentence_ids"][:count], kind="stable")
+            owner = np.repeat(np.arange(len(self.ids)), np.diff(a["sentence_ptr"]))
+            self._sorted = (a["sentence_ids"][:count][order], owner[order])
+        keys, owner = self._sorted
+        wanted = np.asarray(sentence_ids, dtype="S32")
+        at = np.minimum(np.searchsorted(keys, wanted), max(0, len(keys) - 1))
+        out: list[str | None] = []
+        for i, key in zip(at.tolist(), wanted.tolist(), strict=True):
+            ok = len(owner) > i and keys[i] == key
+            out.append(self.ids[int(owner[i])] if ok else None)
         return out
 
     def documents_of(self, pids: Iterable[str]) -> list[int]:

@@ -17,7 +17,7 @@ Does not: rank beyond cosine similarity, or write anything (writer.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from assistant.store.connection import Connection
@@ -57,21 +57,31 @@ class Reader:
         ]
 
     def nearest_sentences(
-        self, vector: Sequence[float], k: int, hidden: Sequence[str] = ()
-    ) -> list[tuple[str, float]]:
-        """(passage record id, cosine) of the `k` nearest sentences, best first."""
+        self,
+        vector: Sequence[float],
+        k: int,
+        hidden: Sequence[str] = (),
+        owners: Callable[[list[str]], list[str | None]] | None = None,
+    ) -> list[tuple[str | None, float]]:
+        """(passage record id, cosine) of the `k` nearest sentences, best first. `owners`
+        maps sentence record ids to their passages' (the lexical index knows them), so the
+        search need not read the sentences' metadata; a sentence it does not know has None
+        (the index changed since the lexical index was loaded)."""
         c = self.connection
 
-        def read() -> list[tuple[str, float]]:
+        def read() -> list[tuple[str | None, float]]:
             res = c.sentences.query(
                 query_embeddings=[list(vector)],
                 n_results=k,
-                include=["metadatas", "distances"],
+                include=["distances"] if owners else ["metadatas", "distances"],
                 where=_excluding(hidden),
             )
+            sims = [1.0 - float(d) for d in res["distances"][0]]
+            if owners:
+                return list(zip(owners(res["ids"][0]), sims, strict=True))
             return [
-                (str(meta["passage_id"]), 1.0 - float(d))
-                for meta, d in zip(metadatas(res), res["distances"][0], strict=True)
+                (str(meta["passage_id"]), sim)
+                for meta, sim in zip(metadatas(res), sims, strict=True)
             ]
 
         return c.read(read)
