@@ -1,14 +1,15 @@
 """Lexical search: BM25 over passages, the corpus's vocabulary, and the links between passages.
 
-Does: tokenise passages (stopwords out, Snowball stems), score them with bm25s's BM25 and
-answer top-k searches by summing only the query terms' postings; match near stems
-("paralysing" ~ "paralyzed"); know which passages follow a list's lead-in or elaborate on
-the passage before ("For example, ..."), and what the articles cover (titles, headings);
-hold the corpus vocabulary. Built from passages (`Lexical(items)`), or loaded from a folder it
-was saved to (`save`/`load`: its arrays memory-mapped, so a large index opens in well under a
-second and its postings stay on disk until read).
+Does: answer top-k BM25 searches (over the score matrix bm25s computed, lexical_rows.py) by
+summing only the query terms' postings; match near stems ("paralysing" ~ "paralyzed"); know
+which passages follow a list's lead-in or elaborate on the passage before ("For example,
+..."), what the articles cover (titles, headings), the corpus vocabulary and each document's
+words, and each sentence's passage. Built from passages (`Lexical(items)`) or tokenised rows
+(`from_rows`), or loaded from a folder it was saved to (`save`/`load`: its arrays
+memory-mapped, so a large index opens in well under a second and its postings stay on disk
+until read).
 Does not: hold the passages' texts (a search fetches its candidates from the store), read
-the index, or decide where it is kept (lexical_index.py).
+the index, or decide where it is kept (lexical_files.py).
 """
 
 from __future__ import annotations
@@ -19,25 +20,27 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from assistant.chunking import is_bullet
-from assistant.text import STOPWORDS, content_stems, words
+from assistant.store.lexical_rows import (
+    BULLET,
+    ELABORATES,
+    LEAD_IN,
+    Row,
+    build,
+    meaning_words,
+    row,
+)
+from assistant.text import content_stems
 from assistant.types import Passage
+
+__all__ = ["FORMAT", "Lexical", "Row", "row"]
 
 MAX_LIST_ITEMS = 6
 # A stem in at least this share of passages is the corpus's topic ("leg", "cramp"); a corpus
 # of fewer passages than TOPIC_MIN_PASSAGES has no topic words.
 TOPIC_SHARE = 0.7
 TOPIC_MIN_PASSAGES = 10
-# A paragraph opening with one of these gives an example of, or adds to, the one before it.
-_ELABORATES = re.compile(
-    r"^(for (example|instance)|e\.g\.|in addition|additionally|moreover|furthermore|"
-    r"likewise|similarly|besides|also)\b",
-    re.I,
-)
-# Per-passage flags.
-LEAD_IN, BULLET, ELABORATES = 1, 2, 4
 ARRAYS = (
     "data",
     "indices",
@@ -56,38 +59,6 @@ ARRAYS = (
 FORMAT = 3
 
 
-class Row(NamedTuple):
-    """One passage as the lexical index needs it: tokenised once, at ingest."""
-
-    id: str
-    source: str
-    title: str
-    heading: str
-    start: int
-    flags: int
-    stems: tuple[str, ...]
-    words: tuple[str, ...]
-    sentences: tuple[str, ...]  # the record ids of its sentences, in text order
-
-
-def row(pid: str, p: Passage, sentence_ids: tuple[str, ...] = ()) -> Row:
-    """A passage (with record id `pid`, its sentences' record ids) tokenised for the lexical
-    index."""
-    return Row(
-        id=pid,
-        source=p.source,
-        title=p.title,
-        heading=p.heading,
-        start=p.start,
-        flags=(LEAD_IN if p.text.rstrip().endswith(":") else 0)
-        | (BULLET if is_bullet(p.text) else 0)
-        | (ELABORATES if _ELABORATES.match(p.text) else 0),
-        stems=tuple(content_stems(f"{p.heading}\n{p.text}")),
-        words=tuple(words(f"{p.heading} {p.text}")),
-        sentences=tuple(sentence_ids),
-    )
-
-
 class Lexical:
     """BM25 over passage texts (with their section headings), and what goes with it."""
 
@@ -103,80 +74,17 @@ class Lexical:
         return self
 
     def _build(self, rows: list[Row]) -> None:
-        import bm25s
-        import numpy as np
-
-        self.ids = [r.id for r in rows]
+        b = build(rows)
+        self.ids, self.vocabulary, self.df = b.ids, b.vocabulary, b.df
+        self._vocab, self._sections, self._arrays = b.vocab, b.sections, b.arrays
         self._index = {pid: i for i, pid in enumerate(self.ids)}
-        # word -> how often the corpus uses it (spelling correction prefers common words)
-        self.vocabulary = Counter(w for r in rows for w in r.words)
-        self.df: dict[str, int] = {}
-        for r in rows:
-            for stem in set(r.stems):
-                self.df[stem] = self.df.get(stem, 0) + 1
-        bm25 = bm25s.BM25()
-        bm25.index([list(r.stems) or ["\0"] for r in rows], show_progress=False)
-        self._vocab: dict[str, int] = dict(bm25.vocab_dict)
-        headings: dict[str, int] = {}
-        self._sections: dict[str, list[str]] = {}
-        by_source: dict[str, list[tuple[int, int]]] = {}
-        heading = []
-        for i, r in enumerate(rows):
-            heading.append(headings.setdefault(r.heading, len(headings)))
-            heads = self._sections.setdefault(r.title, [])
-            if r.heading and r.heading not in heads:
-                heads.append(r.heading)
-            by_source.setdefault(r.source, []).append((r.start, i))
-        next_of = np.full(len(rows), -1, dtype=np.int32)
-        for pairs in by_source.values():
-            pairs.sort()
-            for (_, a), (_, b) in zip(pairs, pairs[1:], strict=False):
-                next_of[a] = b
-        # Each document's stems (BM25 term ids) and meaning words (indices into
-        # meaning_words), sorted: what "the articles use" means for the documents a search
-        # found, not only for the whole collection.
-        meaning = sorted(
-            w for w in self.vocabulary if w.isalpha() and len(w) > 2 and w not in STOPWORDS
-        )
-        word_id = {w: i for i, w in enumerate(meaning)}
-        docs: dict[str, int] = {}
-        doc = np.asarray([docs.setdefault(r.source, len(docs)) for r in rows], dtype=np.int32)
-        stems_of: list[set[int]] = [set() for _ in docs]
-        words_of: list[set[int]] = [set() for _ in docs]
-        for d, r in zip(doc.tolist(), rows, strict=True):
-            stems_of[d].update(self._vocab[t] for t in r.stems if t in self._vocab)
-            words_of[d].update(word_id[w] for w in r.words if w in word_id)
-        doc_stems, doc_stems_ptr = _csr(stems_of)
-        doc_words, doc_words_ptr = _csr(words_of)
-        # Each passage's sentences' record ids, so a search fetches them by key.
-        sentence_ptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        sentence_ptr[1:] = np.cumsum([len(r.sentences) for r in rows])
-        sentence_ids = np.asarray([i for r in rows for i in r.sentences] or [""], dtype="S32")
-        scores = bm25.scores
-        self._arrays: dict[str, Any] = {
-            "data": np.asarray(scores["data"], dtype=np.float32),
-            "indices": np.asarray(scores["indices"], dtype=np.int32),
-            "indptr": np.asarray(scores["indptr"], dtype=np.int64),
-            "next_of": next_of,
-            "flags": np.asarray([r.flags for r in rows], dtype=np.uint8),
-            "heading": np.asarray(heading, dtype=np.int32),
-            "doc": doc,
-            "doc_stems": doc_stems,
-            "doc_stems_ptr": doc_stems_ptr,
-            "doc_words": doc_words,
-            "doc_words_ptr": doc_words_ptr,
-            "sentence_ids": sentence_ids,
-            "sentence_ptr": sentence_ptr,
-        }
         self._derive()
 
     def _derive(self) -> None:
         """The parts computed from the saved ones (on build and on load)."""
         self.n = max(1, len(self.ids))
         # the words worth comparing in meaning with a question's (Retriever embeds them)
-        self.meaning_words = sorted(
-            w for w in self.vocabulary if w.isalpha() and len(w) > 2 and w not in STOPWORDS
-        )
+        self.meaning_words = meaning_words(self.vocabulary)
         self._meaning_index: dict[str, int] | None = None
         self._sorted: tuple[Any, Any] | None = None
         self.topic = frozenset(
@@ -405,13 +313,3 @@ class Lexical:
         top = np.argpartition(totals, -k)[-k:] if len(totals) > k else np.arange(len(totals))
         top = top[np.argsort(-totals[top], kind="stable")]
         return [(self.ids[unique[i]], float(totals[i])) for i in top if totals[i] > 0]
-
-
-def _csr(sets: list[set[int]]) -> tuple[Any, Any]:
-    """Sorted integer sets as one flat array and the offsets of each set in it."""
-    import numpy as np
-
-    flat = [np.asarray(sorted(x), dtype=np.int32) for x in sets]
-    ptr = np.zeros(len(sets) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(f) for f in flat])
-    return (np.concatenate(flat) if flat else np.zeros(0, dtype=np.int32)), ptr
