@@ -1,9 +1,10 @@
 """The Python API used by the CLI and the UI: `build_assistant(settings).ask(question, history)`.
 
-Does: validate the question, resolve it against the conversation (query.py), retrieve
-evidence (retrieval.py), compose the quoted answer or refusal (answer.py), and, when a language
-model is configured (`ASSISTANT_LLM`), have it rewrite an answered question's quotes
-(writer.py) and keep only the sentences the quotes support (grounding.py); time each step.
+Does: validate the question, resolve it against the conversation (search/query.py), retrieve
+evidence (search/retriever.py), compose the quoted answer or refusal (answer/compose.py),
+and, when a language model is configured (`ASSISTANT_LLM`), have it rewrite an answered
+question's quotes (answer/writer.py) and keep only the sentences the quotes support
+(answer/grounding.py); time each step.
 `build_assistant` is the one wiring point: it builds the parts (store, embedder, retriever,
 writer, weights, the collection's profile) and hands them to `Assistant`; tests and the bench
 pass their own parts (a shared model, a fake) through it.

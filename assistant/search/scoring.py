@@ -1,6 +1,6 @@
 """Sentence scoring: the probability that a candidate sentence answers the question.
 
-Does: combine a sentence's features (computed by retrieval.py) with the fitted weights of a
+Does: combine a sentence's features (computed by features.py) with the fitted weights of a
 logistic regression (weights.json, `python -m tools calibrate`) and order the sentences,
 best first. The features:
   sim            cosine of query and sentence vectors
