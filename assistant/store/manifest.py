@@ -60,14 +60,12 @@ class Manifest:
     def hidden(self) -> list[str]:
         """Document hashes whose records exist but are not live (being written, or replaced
         and not yet deleted). Searches exclude them while there are any."""
-        raw = self._metadata().get("hidden")
-        return json.loads(raw) if isinstance(raw, str) else []
+        return _list(self._metadata(), "hidden")
 
     def written(self) -> list[str]:
         """Hidden document versions all of whose records were written (by an ingest that has
         not committed them yet)."""
-        raw = self._metadata().get("written")
-        return json.loads(raw) if isinstance(raw, str) else []
+        return _list(self._metadata(), "written")
 
     def mark_written(self, shas: Sequence[str]) -> None:
         """Note that every record of these (hidden) versions is in the index."""
@@ -78,9 +76,11 @@ class Manifest:
         changes exactly when the live documents do (it names the lexical index built for
         them, lexical_files.py)."""
         meta = self._metadata()
-        raw, live = meta.get("hidden"), meta.get("manifest")
-        hidden = json.loads(raw) if isinstance(raw, str) else []
-        return str(meta.get("version", "")), hidden, key(json.loads(live) if live else {})
+        name = meta.get("key")  # written by commit; an older index's is worked out here
+        if not isinstance(name, str):
+            live = meta.get("manifest")
+            name = key(json.loads(live) if isinstance(live, str) else {})
+        return str(meta.get("version", "")), _list(meta, "hidden"), name
 
     def documents(self) -> dict[str, IndexedDocument]:
         """Every live document, by source, with its hash and passage count."""
@@ -131,20 +131,24 @@ class Manifest:
             if old:
                 hidden.add(old["sha"])
         hidden -= {d["sha"] for d in manifest.values()}  # a live version is never hidden
-        self._set(bump=True, manifest=manifest, hidden=sorted(hidden), written=[])
+        self._set(
+            bump=True, manifest=manifest, key=key(manifest), hidden=sorted(hidden), written=[]
+        )
 
     def clean_up(self, keep: Sequence[str] = ()) -> int:
         """Delete the records of hidden document versions, except the written ones in `keep`
         (an ingest that will commit them), and take them off the list. Returns how many
         versions were cleaned."""
-        hidden, written = self.hidden(), set(self.written()) & set(keep)
+        meta = self._metadata()
+        hidden, before = _list(meta, "hidden"), _list(meta, "written")
+        written = set(before) & set(keep)
         drop = [sha for sha in hidden if sha not in written]
         c = self.connection
         for i in range(0, len(drop), 200):
             where = {"doc_sha": {"$in": drop[i : i + 200]}}
             for collection in (c.sentences, c.passages):
                 collection.delete(where=where)
-        if drop or len(written) != len(self.written()):
+        if drop or len(written) != len(before):
             self._set(hidden=[sha for sha in hidden if sha in written], written=sorted(written))
         return len(drop)
 
@@ -154,6 +158,12 @@ class Manifest:
             return False  # (count() here is Chroma's: every record, live or not)
         self.connection.drop()
         return True
+
+
+def _list(meta: Mapping[str, Any], name: str) -> list[str]:
+    """A list kept in the collection's metadata (as JSON text)."""
+    raw = meta.get(name)
+    return json.loads(raw) if isinstance(raw, str) else []
 
 
 def key(live: Mapping[str, Mapping[str, Any]]) -> str:
