@@ -71,14 +71,34 @@ def _killed_then_resumed(extra: dict[str, str], after_s: float) -> dict[str, Any
     }
 
 
-def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str, Any]]:
+def _serving(extra: dict[str, str]) -> dict[str, Any]:
+    """A warm re-ingest, a cold one-question `ask` and `ask --json -` over every labelled
+    question against the index `extra` names: their figures."""
     from bench.measure import measured, questions
+
+    rows = questions()
+    stdin = "\n".join(r["q"] for r in rows) + "\n"
+    warm = measured(["ingest.py", "--json"], extra)
+    first = measured(["-m", "assistant", "ask", "--json", rows[0]["q"]], extra)
+    ask = measured(["-m", "assistant", "ask", "--json", "-"], extra, stdin)
+    answers = [json.loads(line) for line in ask["stdout"].splitlines() if line.strip()]
+    return {
+        "warm_ingest_s": round(warm["seconds"], 2),
+        "first_answer_s": round(first["seconds"], 2),
+        "first_answer_rss_mb": first["rss_mb"],
+        "ask_process_s": round(ask["seconds"], 1),
+        "ask_peak_rss_mb": ask["rss_mb"],
+        "passages_served": json.loads(warm["stdout"].strip().splitlines()[-1])["passages"],
+        **_ask_figures(answers, rows),
+    }
+
+
+def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str, Any]]:
+    from bench.measure import measured
     from bench.synthetic import make_corpus
     from tests.helpers import chroma_command, free_port, running
 
     results = []
-    rows = questions()
-    stdin = "\n".join(r["q"] for r in rows) + "\n"
     for size in sizes:
         corpus = make_corpus(tmp / f"corpus-{size}", size)
         modes = ["embedded"] + (["server"] if size in server_sizes else [])
@@ -106,10 +126,7 @@ def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str,
                     ing = measured(["ingest.py", "--json"], extra)
                     report = json.loads(ing["stdout"].strip().splitlines()[-1])
                     embedded_s = ing["seconds"]
-                warm = measured(["ingest.py", "--json"], extra)
-                first = measured(["-m", "assistant", "ask", "--json", rows[0]["q"]], extra)
-                ask = measured(["-m", "assistant", "ask", "--json", "-"], extra, stdin)
-            answers = [json.loads(line) for line in ask["stdout"].splitlines() if line.strip()]
+                serving = _serving(extra)
             results.append(
                 {
                     "passages": report["passages"],
@@ -118,12 +135,7 @@ def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str,
                     "ingest_passages_per_s": round(report["passages"] / ing["seconds"], 1),
                     "ingest_peak_rss_mb": ing["rss_mb"],
                     **resumed,
-                    "warm_ingest_s": round(warm["seconds"], 2),
-                    "first_answer_s": round(first["seconds"], 2),
-                    "first_answer_rss_mb": first["rss_mb"],
-                    "ask_process_s": round(ask["seconds"], 1),
-                    "ask_peak_rss_mb": ask["rss_mb"],
-                    **_ask_figures(answers, rows),
+                    **serving,
                 }
             )
             print(json.dumps(results[-1]), flush=True)
@@ -169,11 +181,8 @@ def served_copy(db: Path, corpus: Path, tmp: Path) -> dict[str, Any]:
     import shutil
 
     from assistant.settings import Settings
-    from bench.measure import measured, questions
     from tests.helpers import chroma_command, free_port, running
 
-    rows = questions()
-    stdin = "\n".join(r["q"] for r in rows) + "\n"
     data = tmp / "served"
     shutil.copytree(db, data, ignore=shutil.ignore_patterns("lexical", ".ingest-*"))
     port = free_port()
@@ -187,21 +196,12 @@ def served_copy(db: Path, corpus: Path, tmp: Path) -> dict[str, Any]:
         "ASSISTANT_DB_DIR": str(client),
     }
     with running(chroma_command(data, port), url + "/api/v2/heartbeat", timeout=600):
-        warm = measured(["ingest.py", "--json"], extra)
-        report = json.loads(warm["stdout"].strip().splitlines()[-1])
-        first = measured(["-m", "assistant", "ask", "--json", rows[0]["q"]], extra)
-        ask = measured(["-m", "assistant", "ask", "--json", "-"], extra, stdin)
-    answers = [json.loads(line) for line in ask["stdout"].splitlines() if line.strip()]
+        serving = _serving(extra)
     return {
-        "passages": report["passages"],
+        "passages": serving["passages_served"],
         "mode": "server",
         "served_copy": True,
-        "warm_ingest_s": round(warm["seconds"], 2),
-        "first_answer_s": round(first["seconds"], 2),
-        "first_answer_rss_mb": first["rss_mb"],
-        "ask_process_s": round(ask["seconds"], 1),
-        "ask_peak_rss_mb": ask["rss_mb"],
-        **_ask_figures(answers, rows),
+        **serving,
     }
 
 
