@@ -59,7 +59,7 @@ class Embedder:
 
     dimensions = 384
 
-    def __init__(self, batch_size: int = 64, backend: str | None = None) -> None:
+    def __init__(self, batch_size: int = 16, backend: str | None = None) -> None:
         self.batch_size = batch_size
         self.backend = backend or default_backend()
         if self.backend not in BACKENDS:

@@ -13,7 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from assistant.settings import Settings
 from bench.measure import PY, ROOT, env, hits, measured, pct, questions
+
+BATCH = Settings().batch_size  # raw encodes use what ingest uses
 
 
 def query_latency(db: str) -> dict[str, Any]:
@@ -35,7 +38,7 @@ def query_latency(db: str) -> dict[str, Any]:
         t0 = time.perf_counter()
         st.encode([t], normalize_embeddings=True)
         raw_torch.append((time.perf_counter() - t0) * 1000)
-    onnx = Embedder(64, "onnx")
+    onnx = Embedder(BATCH, "onnx")
     onnx.encode(texts[:2])
     raw_onnx = []
     for t in texts * 3:

@@ -14,7 +14,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from assistant.settings import Settings
 from bench.measure import measured
+
+BATCH = Settings().batch_size  # raw encodes use what ingest uses
 
 
 def ingest_real(tmp: Path) -> dict[str, Any]:
@@ -64,7 +67,7 @@ def throughput(corpus: Path, runs: int = 2) -> dict[str, Any]:
     ]
     out: dict[str, Any] = {"texts": len(texts), "passages": len(passages)}
     for backend in ("torch", "onnx", "onnx-int8"):
-        e = Embedder(64, backend)
+        e = Embedder(BATCH, backend)
         e.encode_array(texts[:64])  # load and warm
         best = math.inf
         for _ in range(runs):
@@ -73,7 +76,7 @@ def throughput(corpus: Path, runs: int = 2) -> dict[str, Any]:
             best = min(best, time.perf_counter() - t0)
         out[f"raw_{backend}_texts_per_s"] = round(len(texts) / best, 1)
     seconds = math.inf
-    e = Embedder(64, "onnx")
+    e = Embedder(BATCH, "onnx")
     _ = e.model
     for _ in range(runs):
         took, report = timed_ingest(corpus, e)
@@ -136,7 +139,7 @@ def formats(tmp: Path, files: int = 20, runs: int = 2) -> dict[str, Any]:
         "pdf": documents.pdf_bytes,
         "docx": documents.docx_bytes,
     }
-    e = Embedder(64, "onnx")
+    e = Embedder(BATCH, "onnx")
     e.encode_array(["load and warm the model"] * 8)
     out: dict[str, Any] = {}
     for fmt, write in writers.items():

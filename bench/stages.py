@@ -22,10 +22,15 @@ from bench.measure import questions
 
 STAGES = (
     ("Chroma: nearest passages", "assistant.store.reader", "Reader", "nearest"),
-    ("Chroma: nearest sentences", "assistant.store.reader", "Reader", "nearest_sentences"),
     ("Chroma: candidate passages by id", "assistant.store.reader", "Reader", "passages_by_id"),
-    ("Chroma: their sentences by id", "assistant.store.reader", "Reader", "sentences_of"),
+    (
+        "Chroma: sentences (an index without their vectors)",
+        "assistant.store.reader",
+        "Reader",
+        "sentences_of",
+    ),
     ("BM25", "assistant.store.lexical", "Lexical", "search"),
+    ("sentence vectors (lexical index)", "assistant.store.lexical", "Lexical", "sentence_vectors"),
     ("model: the question and its focus", "assistant.search.retriever", None, "encode_question"),
     ("missing words (model call included)", "assistant.search.retriever", None, "weigh_missing"),
     ("sentence features", "assistant.search.retriever", None, "sentence_features"),

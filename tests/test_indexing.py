@@ -12,6 +12,7 @@ from assistant.ingest.indexing import ingest
 from assistant.settings import Settings
 from assistant.store import Store, record_id
 from assistant.store.manifest import Manifest
+from assistant.store.reader import Reader
 from tests.helpers import nearest_passages
 
 
@@ -229,7 +230,14 @@ def test_a_stopped_ingest_resumes_without_embedding_again(
     store = Store(settings)
     assert store.manifest.documents() == {}  # nothing was made live
     assert len(store.manifest.written()) == 3
+
+    def no_reads(self: object, ids: object) -> None:
+        raise AssertionError("the resumed ingest read sentence vectors back from Chroma")
+
+    # the written documents' sentence vectors were kept beside the index as they were written
+    monkeypatch.setattr(Reader, "sentence_vectors", no_reads)
     report = run(settings, embedder)
+    monkeypatch.undo()
     assert report.documents == 6
     assert report.embedded == report.passages - sum(calls)  # none written whole again
     assert store.manifest.written() == [] and store.manifest.hidden() == []

@@ -75,10 +75,13 @@ def test_start_up_loads_the_index_ingest_saved(
     assert (lexical_files.built_path(settings.lexical_dir, key(live)) / "lexical.json").is_file()
     expected = build_assistant(settings, embedder=embedder).ask("How does massage help?")
 
-    def no_reads(self: Reader):  # noqa: ANN202
-        raise AssertionError("start-up read every passage back from Chroma")
+    def no_reads(self: Reader, *args: object, **kwargs: object):  # noqa: ANN202
+        raise AssertionError("start-up read passages or sentences back from Chroma")
 
     monkeypatch.setattr(Reader, "passages", no_reads)
+    # a search scores sentences with the vectors the lexical index keeps
+    monkeypatch.setattr(Reader, "sentences_of", no_reads)
+    monkeypatch.setattr(Reader, "sentence_vectors", no_reads)
     answer = build_assistant(settings, embedder=embedder).ask("How does massage help?")
     assert answer.citations == expected.citations and answer.answer == expected.answer
 
@@ -98,7 +101,9 @@ def test_a_missing_lexical_index_is_rebuilt_and_kept(
     assert answer.citations == expected.citations
     live = Store(settings).manifest.live()
     assert lexical_files.built_path(settings.lexical_dir, key(live)).is_dir()
-    assert len(list((settings.lexical_dir / "docs").iterdir())) == len(live)
+    # each document's rows, and its sentences' vectors read back from the index once
+    kept = sorted(f.suffix for f in (settings.lexical_dir / "docs").iterdir())
+    assert kept == [".json"] * len(live) + [".npz"] * len(live)
 
 
 @pytest.mark.integration
@@ -115,12 +120,13 @@ def test_an_ingest_tokenises_only_the_documents_that_changed(
         raise AssertionError("ingest read every passage back from Chroma")
 
     monkeypatch.setattr(Reader, "passages", no_reads)
+    monkeypatch.setattr(Reader, "sentence_vectors", no_reads)
     report = ingest(settings, store=Store(settings), embedder=embedder)
     assert report.unchanged == 1
     after = {f.name: f.stat().st_mtime_ns for f in docs.iterdir()}
-    kept = set(before) & set(after)
-    assert len(kept) == 1 and before[next(iter(kept))] == after[next(iter(kept))]
-    assert len(after) == 2  # the replaced version's rows are gone
+    kept = set(before) & set(after)  # the unchanged document's rows and vectors
+    assert len(kept) == 2 and all(before[f] == after[f] for f in kept)
+    assert len(after) == 4  # the replaced version's rows and vectors are gone
     monkeypatch.undo()
     from assistant.search.retriever import Retriever
 
@@ -140,17 +146,27 @@ def test_server_mode_keeps_its_lexical_index_outside_the_index_folder(
 
 
 @pytest.mark.unit
-def test_a_sentence_id_leads_to_its_passage(tmp_path: Path) -> None:
+def test_a_passages_sentence_vectors_come_back_from_the_saved_index(tmp_path: Path) -> None:
+    import numpy as np
+
     from assistant.store.lexical import row
 
+    counts = [i % 3 for i in range(len(_passages()))]
     rows = [
-        row(pid, p, tuple(f"{pid}-s{j}".ljust(32, "x") for j in range(i % 3)))
-        for i, (pid, p) in enumerate(_passages())
+        row(pid, p, tuple(f"{pid}-s{j}".ljust(32, "x") for j in range(n)))
+        for n, (pid, p) in zip(counts, _passages(), strict=True)
     ]
     lexical = Lexical.from_rows(rows)
-    wanted = ["p2-s1".ljust(32, "x"), "p1-s0".ljust(32, "x"), "nobody".ljust(32, "x")]
-    assert lexical.owners(wanted) == ["p2", "p1", None]
+    assert lexical.sentence_vectors(["p2"]) == {}  # none given yet
+    total = sum(counts)
+    vectors = np.random.default_rng(0).normal(size=(total, 384)).astype(np.float16)
+    with pytest.raises(ValueError):
+        lexical.attach(vectors[:-1], np.zeros(total - 1))  # not one per sentence
+    lexical.attach(vectors, np.arange(total, dtype=np.float32))
     lexical.save(tmp_path / "lex")
-    assert Lexical.load(tmp_path / "lex").owners(wanted) == ["p2", "p1", None]
+    for index in (lexical, Lexical.load(tmp_path / "lex")):
+        found = index.sentence_vectors(["p2", "p0", "p9"])
+        got, generality = found["p2"]  # p2's sentences follow p1's one
+        assert np.array_equal(got, vectors[1:3].astype(np.float32)) and list(generality) == [1, 2]
+        assert len(found["p0"][0]) == 0 and "p9" not in found
     assert lexical.sentence_ids(["p2", "p0"]) == ["p2-s0".ljust(32, "x"), "p2-s1".ljust(32, "x")]
-    assert Lexical(_passages()).owners(wanted) == [None, None, None]

@@ -30,6 +30,7 @@ from assistant.errors import CorpusError, IndexStoreError
 from assistant.settings import Settings
 from assistant.store import Store, lexical_files
 from assistant.store.manifest import key
+from assistant.store.records import generality
 from assistant.types import Document, DocumentRecords, IngestReport, Passage, Skipped
 
 # progress(total) is called once with the number of texts to embed and returns a callback
@@ -37,25 +38,14 @@ from assistant.types import Document, DocumentRecords, IngestReport, Passage, Sk
 ProgressFactory = Callable[[int], Callable[[int], None]]
 
 
-HUB_NEIGHBOURS = 5
 GROUP_DOCUMENTS = 200  # documents embedded and written together
 
 
-def generality(vectors: Any) -> list[float]:
-    """How much each sentence resembles the rest of its article: the mean cosine to its
-    `HUB_NEIGHBOURS` nearest sentences in the same document. Sentences that restate the
-    article's topic score high and are discounted at query time (hubness correction, as in
-    CSLS); it depends on the document alone, so it stays right under incremental ingest."""
-    import numpy as np
-
-    if len(vectors) < 2:
-        return [0.0] * len(vectors)
-    v = np.asarray(vectors, dtype=np.float32)
-    sims = v @ v.T
-    np.fill_diagonal(sims, -np.inf)
-    k = min(HUB_NEIGHBOURS, len(vectors) - 1)
-    top = np.sort(sims, axis=1)[:, -k:]
-    return [float(x) for x in top.mean(axis=1)]
+def _plan(passages: list[Passage]) -> tuple[list[tuple[str, Passage]], list[str]]:
+    """A document's sentences (with their passages' ids) and the texts to embed: each
+    passage whole, then each sentence (for tight quotes)."""
+    pairs = [(p.id, s) for p in passages for s in sentences(p)]
+    return pairs, [embed_text(p) for p in passages] + [sentence_text(s) for _, s in pairs]
 
 
 def _embed_and_add(
@@ -68,14 +58,9 @@ def _embed_and_add(
     models: list[Embedder],
 ) -> list[DocumentRecords]:
     """Embed the new or changed documents in groups and write their records, still invisible
-    (see Store). Each passage is embedded whole and sentence by sentence (for tight quotes)."""
-    plans = {}
-    for d in todo:
-        passages = chunks[d.source]
-        pairs = [(p.id, s) for p in passages for s in sentences(p)]
-        texts = [embed_text(p) for p in passages] + [sentence_text(s) for _, s in pairs]
-        plans[d.source] = (passages, pairs, texts)
-    total = sum(len(texts) for _, _, texts in plans.values())
+    (see Store), and their lexical rows and sentence vectors (lexical_files.py), so a
+    resumed ingest has them too. Only one group's texts and vectors are held at a time."""
+    total = sum(len(chunks[d.source]) + len(_plan(chunks[d.source])[0]) for d in todo)
     if not total:
         return []
     store.manifest.begin([d.sha for d in todo])
@@ -86,12 +71,13 @@ def _embed_and_add(
     written: list[DocumentRecords] = []
     for start in range(0, len(todo), GROUP_DOCUMENTS):
         group = todo[start : start + GROUP_DOCUMENTS]
+        plans = {d.source: _plan(chunks[d.source]) for d in group}
         vectors = embedder.encode_array(
-            [t for d in group for t in plans[d.source][2]], progress=tick
+            [t for d in group for t in plans[d.source][1]], progress=tick
         )
         records, offset = [], 0
         for d in group:
-            passages, pairs, texts = plans[d.source]
+            passages, (pairs, texts) = chunks[d.source], plans[d.source]
             mine = vectors[offset : offset + len(texts)]
             offset += len(texts)
             records.append(
@@ -105,11 +91,25 @@ def _embed_and_add(
                 )
             )
         store.writer.add(records)
+        try:
+            for r in records:
+                lexical_files.keep(settings.lexical_dir, r)
+        except OSError as e:
+            raise _unwritable(settings, e) from None
         store.manifest.mark_written([r.document.sha for r in records])
-        # Kept for the commit and the lexical index, without the vectors (at 100k passages
-        # they would be most of ingest's memory).
-        written += [replace(r, passage_vectors=None, sentence_vectors=None) for r in records]
+        # Kept for the commit: the document and its passages, no sentences or vectors (at
+        # 100k passages they would be most of ingest's memory).
+        written += [
+            replace(r, passage_vectors=None, sentences=(), sentence_vectors=None, generality=())
+            for r in records
+        ]
     return written
+
+
+def _unwritable(settings: Settings, e: OSError) -> IndexStoreError:
+    return IndexStoreError(
+        f"The lexical index in {settings.lexical_dir} could not be written ({e.strerror or e})."
+    )
 
 
 def _unembedded(document: Document, passages: list[Passage]) -> DocumentRecords:
@@ -140,9 +140,7 @@ def _update_lexical(
     try:
         lexical_files.update(folder, name, live, written, store.reader, encode)
     except OSError as e:  # the index itself is committed; a server rebuilds this on start
-        raise IndexStoreError(
-            f"The lexical index in {folder} could not be written ({e.strerror or e})."
-        ) from None
+        raise _unwritable(settings, e) from None
 
 
 def ingest_lock(settings: Settings, wait: float = 0) -> Any:

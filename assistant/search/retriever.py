@@ -1,15 +1,19 @@
 """Retrieval stage: the passages and sentences that best answer a query.
 
-Does: encode the query (meaning.py), run three searches (passages by embedding similarity
-and sentences by embedding similarity in Chroma, passages by BM25 in store/lexical.py), fuse
-them into candidate passages (fusion.py), fetch those passages and their sentences, give each
-sentence its features (features.py) and score it (scoring.py). Returns `Evidence`: ranked
-passages and ranked sentences, with what the query lacks.
+Does: encode the query (meaning.py), run three searches (passages by embedding similarity in
+Chroma and by BM25 in store/lexical.py, and the sentences of the passages those two found by
+embedding similarity), fuse them into candidate passages (fusion.py), fetch those passages,
+give each of their sentences its features (features.py) and score it (scoring.py). Returns
+`Evidence`: ranked passages and ranked sentences, with what the query lacks.
 Does not: decide whether the evidence answers the question, or write anything (answer/).
 
-The lexical index (BM25, vocabulary, the corpus words' vectors) is the one ingest saved for
-the live documents (store/lexical_files.py), loaded memory-mapped; it is loaded again only when
-the live documents change (the manifest's key, checked at most once every `RECHECK_SECONDS`).
+The lexical index (BM25, vocabulary, the corpus words' vectors, the sentences' vectors) is
+the one ingest saved for the live documents (store/lexical_files.py), loaded memory-mapped;
+it is loaded again only when the live documents change (the manifest's key, checked at most
+once every `RECHECK_SECONDS`). Sentences are split again from their passages' texts, as
+ingest split them, so a search reads no sentence record from Chroma (held out, scoring the
+sentences of the 40 + 40 passages found equals a search over every sentence: docs/
+performance.md).
 """
 
 from __future__ import annotations
@@ -28,13 +32,15 @@ from assistant.search.meaning import encode_question, weigh_missing
 from assistant.search.scoring import rank as rank_sentences
 from assistant.store import Store, lexical_files
 from assistant.store.lexical import Lexical
+from assistant.store.records import DIMENSIONS
 from assistant.text import content_stems
-from assistant.types import Evidence, Hit, Query
+from assistant.types import Evidence, Hit, Passage, Query
 from assistant.weights import Weights
 from assistant.weights import load as load_weights
 
 DENSE_K = 20
 SENTENCE_K = 40
+POOL_K = 40  # passages by embedding and by BM25 whose sentences the sentence search scores
 LEXICAL_K = 20
 TOP_PASSAGES = 8
 RECHECK_SECONDS = 1.0
@@ -112,14 +118,56 @@ class Retriever:
     ) -> tuple[list[Ranked], bool]:
         """The three searches, fused (fusion.py); and whether every vector result was a
         passage the lexical index knows (else the index changed since it was loaded)."""
-        reader = self.store.reader
-        dense = reader.nearest(vector, DENSE_K, self._hidden)
-        by_sentence = reader.nearest_sentences(vector, SENTENCE_K, self._hidden, lexical.owners)
+        import numpy as np
+
+        dense = self.store.reader.nearest(vector, POOL_K, self._hidden)
         known = [(p, sim) for p, sim in dense if lexical.has(p)]
-        known_sentences = [(p, sim) for p, sim in by_sentence if p is not None and lexical.has(p)]
-        bm25 = lexical.search(stems, LEXICAL_K)
-        ranked = fuse(known, known_sentences, bm25, lexical, top)
-        return ranked, len(known) == len(dense) and len(known_sentences) == len(by_sentence)
+        bm25 = lexical.search(stems, POOL_K)
+        pool = list(dict.fromkeys([p for p, _ in known] + [p for p, _ in bm25]))
+        by_sentence = sorted(
+            (
+                (pid, float(sim))
+                for pid, (vectors, _) in self._vectors(pool, lexical).items()
+                for sim in vectors @ np.asarray(vector, dtype=np.float32)
+            ),
+            key=lambda item: -item[1],
+        )[:SENTENCE_K]
+        ranked = fuse(known[:DENSE_K], by_sentence, bm25[:LEXICAL_K], lexical, top)
+        return ranked, len(known) == len(dense)
+
+    def _vectors(self, pids: list[str], lexical: Lexical) -> dict[str, tuple[Any, Any]]:
+        """These passages' sentences' vectors and generality, from the lexical index (or,
+        for an index that holds none, from the store)."""
+        import numpy as np
+
+        out = lexical.sentence_vectors(pids)
+        rest = [pid for pid in pids if pid not in out]
+        for pid, items in self._stored(rest, lexical).items():
+            vectors = np.asarray([v for _, v, _ in items], dtype=np.float32)
+            out[pid] = vectors.reshape(-1, DIMENSIONS), np.asarray([g for *_, g in items])
+        return out
+
+    def _stored(self, pids: list[str], lexical: Lexical) -> dict[str, list[Any]]:
+        """These passages' sentences as the store holds them (text, vector, generality)."""
+        return (
+            self.store.reader.sentences_of(pids, True, lexical.sentence_ids(pids)) if pids else {}
+        )
+
+    def _sentences(
+        self, hits: tuple[Hit, ...], lexical: Lexical
+    ) -> dict[str, list[tuple[Passage, Any, float]]]:
+        """The hits' sentences with their vectors and generality: split again from their
+        texts, as ingest split them, with the lexical index's vectors; from the store when
+        the index holds none for a passage (or not as many: the splitting changed)."""
+        found: dict[str, list[tuple[Passage, Any, float]]] = {}
+        vectors = lexical.sentence_vectors(h.id for h in hits)
+        for h in hits:
+            parts, got = sentences(h.passage), vectors.get(h.id)
+            if got is not None and len(got[0]) == len(parts):
+                found[h.id] = [
+                    (s, v, float(g)) for s, v, g in zip(parts, got[0], got[1], strict=True)
+                ]
+        return found | self._stored([h.id for h in hits if h.id not in found], lexical)
 
     def _search(self, query: Query, top: int) -> tuple[Evidence, bool]:
         lexical = self.lexical()
@@ -145,8 +193,7 @@ class Retriever:
         reader = self.store.reader
         texts = reader.passages_by_id([pid for pid, *_ in ranked])
         hits = tuple(Hit(pid, texts[pid], f, c, b) for pid, f, c, b in ranked if pid in texts)
-        chosen = [h.id for h in hits]
-        found = reader.sentences_of(chosen, True, lexical.sentence_ids(chosen))
+        found = self._sentences(hits, lexical)
         explained = {s for w in query.explained for s in content_stems(w)}
         top_idf = math.log(1 + lexical.n)
         evidence = Evidence(

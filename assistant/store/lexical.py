@@ -4,10 +4,10 @@ Does: answer top-k BM25 searches (over the score matrix bm25s computed, lexical_
 summing only the query terms' postings; match near stems ("paralysing" ~ "paralyzed"); know
 which passages follow a list's lead-in or elaborate on the passage before ("For example,
 ..."), what the articles cover (titles, headings), the corpus vocabulary and each document's
-words, and each sentence's passage. Built from passages (`Lexical(items)`) or tokenised rows
-(`from_rows`), or loaded from a folder it was saved to (`save`/`load`: its arrays
-memory-mapped, so a large index opens in well under a second and its postings stay on disk
-until read).
+words, and each passage's sentences (record ids, vectors, generality). Built from passages
+(`Lexical(items)`) or tokenised rows (`from_rows`), or loaded from a folder it was saved to
+(`save`/`load`: its arrays memory-mapped, so a large index opens in well under a second and
+its postings stay on disk until read; the sentence vectors are read a few rows at a time).
 Does not: hold the passages' texts (a search fetches its candidates from the store), read
 the index, or decide where it is kept (lexical_files.py).
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -56,7 +57,39 @@ ARRAYS = (
     "sentence_ids",
     "sentence_ptr",
 )
-FORMAT = 3
+# Each sentence's vector (float16, in the order of `sentence_ids`) and generality: a search
+# scores its candidates' sentences from these instead of reading them from Chroma.
+SENTENCE_ARRAYS = ("sentence_vectors", "generality")
+FORMAT = 4
+
+
+class Rows:
+    """The rows of a saved 2-D array, read from the file when asked for (`rows[a:b]`), not
+    memory-mapped: a large collection's sentence vectors are read a few rows at a time, and
+    rows once read stay in the system's file cache, not in this process's memory."""
+
+    def __init__(self, path: Path) -> None:
+        import numpy as np
+
+        self._file = path.open("rb")
+        fmt = np.lib.format
+        version = fmt.read_magic(self._file)
+        read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        shape, order, dtype = read(self._file)
+        if len(shape) != 2 or order:
+            raise ValueError(f"{path.name} is not a row-major matrix")
+        self._offset, self._shape, self._dtype = self._file.tell(), shape, np.dtype(dtype)
+        self._row = shape[1] * self._dtype.itemsize
+
+    def __len__(self) -> int:
+        return int(self._shape[0])
+
+    def __getitem__(self, rows: slice) -> Any:
+        import numpy as np
+
+        a, b, _ = rows.indices(len(self))
+        data = os.pread(self._file.fileno(), (b - a) * self._row, self._offset + a * self._row)
+        return np.frombuffer(data, dtype=self._dtype).reshape(-1, self._shape[1])
 
 
 class Lexical:
@@ -78,6 +111,7 @@ class Lexical:
         self.ids, self.vocabulary, self.df = b.ids, b.vocabulary, b.df
         self._vocab, self._sections, self._arrays = b.vocab, b.sections, b.arrays
         self._index = {pid: i for i, pid in enumerate(self.ids)}
+        self._vectors: tuple[Any, Any] | None = None
         self._derive()
 
     def _derive(self) -> None:
@@ -86,7 +120,6 @@ class Lexical:
         # the words worth comparing in meaning with a question's (Retriever embeds them)
         self.meaning_words = meaning_words(self.vocabulary)
         self._meaning_index: dict[str, int] | None = None
-        self._sorted: tuple[Any, Any] | None = None
         self.topic = frozenset(
             s
             for s, d in self.df.items()
@@ -115,6 +148,10 @@ class Lexical:
             "sections": self._sections,
         }
         (folder / "lexical.json").write_text(json.dumps(meta), encoding="utf-8")
+        if self._vectors is not None:  # (lexical_files.py streams them in instead)
+            vectors, generality = self._vectors
+            np.save(folder / "sentence_vectors.npy", np.asarray(vectors[:], dtype=np.float16))
+            np.save(folder / "generality.npy", np.asarray(generality, dtype=np.float32))
 
     @classmethod
     def load(cls, folder: Path) -> Lexical:
@@ -135,6 +172,9 @@ class Lexical:
         self._arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in ARRAYS}
         if len(self._arrays["flags"]) != len(self.ids):
             raise ValueError("lexical index arrays do not match its ids")
+        self._vectors = None
+        if (folder / "sentence_vectors.npy").is_file():  # saved with the sentences' vectors
+            self.attach(Rows(folder / "sentence_vectors.npy"), np.load(folder / "generality.npy"))
         self._derive()
         return self
 
@@ -165,24 +205,39 @@ class Lexical:
                 out += [x.decode() for x in ids.tolist()]
         return out
 
-    def owners(self, sentence_ids: list[str]) -> list[str | None]:
-        """The record id of each sentence's passage (None for a sentence not indexed here)."""
+    @property
+    def sentence_count(self) -> int:
+        return int(self._arrays["sentence_ptr"][-1])
+
+    def attach(self, vectors: Any, generality: Any) -> None:
+        """Give the index its sentences' vectors and generality (in `sentence_ids` order);
+        ValueError when they are not one per sentence."""
+        if len(vectors) != self.sentence_count or len(generality) != self.sentence_count:
+            raise ValueError("sentence vectors do not match the index's sentences")
+        self._vectors = (vectors, generality)
+
+    @property
+    def has_vectors(self) -> bool:
+        return self._vectors is not None
+
+    def sentence_vectors(self, pids: Iterable[str]) -> dict[str, tuple[Any, Any]]:
+        """Each passage's sentences' vectors (float32, text order) and generality; none for
+        a passage not indexed, or when the index holds no vectors (built from passages)."""
         import numpy as np
 
-        if self._sorted is None:  # sentence ids in order, and the passage of each
-            a = self._arrays
-            count = int(a["sentence_ptr"][-1])  # (an index without sentences keeps one blank)
-            order = np.argsort(a["sentence_ids"][:count], kind="stable")
-            owner = np.repeat(np.arange(len(self.ids)), np.diff(a["sentence_ptr"]))
-            self._sorted = (a["sentence_ids"][:count][order], owner[order])
-        keys, owner = self._sorted
-        wanted = np.asarray(sentence_ids, dtype="S32")
-        at = np.minimum(np.searchsorted(keys, wanted), max(0, len(keys) - 1))
-        out: list[str | None] = []
-        for i, key in zip(at.tolist(), wanted.tolist(), strict=True):
-            ok = len(owner) > i and keys[i] == key
-            out.append(self.ids[int(owner[i])] if ok else None)
-        return out
+        if self._vectors is None:
+            return {}
+        known = [(pid, i) for pid in pids if (i := self._index.get(pid)) is not None]
+        if not known:
+            return {}
+        at = np.asarray([i for _, i in known])
+        ptr = self._arrays["sentence_ptr"]
+        starts, ends = np.asarray(ptr[at]).tolist(), np.asarray(ptr[at + 1]).tolist()
+        vectors, generality = self._vectors
+        return {
+            pid: (np.asarray(vectors[a:b], dtype=np.float32), np.asarray(generality[a:b]))
+            for (pid, _), a, b in zip(known, starts, ends, strict=True)
+        }
 
     def documents_of(self, pids: Iterable[str]) -> list[int]:
         """The documents (as numbers) these passages belong to, without repeats."""

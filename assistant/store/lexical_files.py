@@ -4,15 +4,20 @@ Layout of the folder (`Settings.lexical_dir`: inside the on-disk index, or for a
 server a folder of this machine named after the server and collection):
   docs/<sha>.json   one document version's passages, tokenised (lexical.Row), written when
                     it is ingested; content-addressed, so a kill mid-write leaves no lie
+  docs/<sha>.npz    its sentences' vectors (float16) and generality, written as soon as
+                    they are embedded (so a resumed ingest has them too)
   built/<key>.<n>/  the whole index for one live manifest (`key`, manifest.py) in format n,
-                    saved by Lexical.save with `meaning.npy`, the vectors of its meaning words
+                    saved by Lexical.save with `meaning.npy`, the vectors of its meaning words,
+                    and every live sentence's vector and generality
   words.json/.npy   every corpus word embedded so far and its vector: a new version embeds
                     only the words it adds
-Does: `update` (ingest, after the commit) tokenises the new document versions, builds the
-live manifest's index from the documents' rows (no passage read back from Chroma) and saves
-it; `load` (a serving process, whenever the index's version changes) loads the saved index,
-or builds and saves it when it is missing (an index written before this existed, or a server
-first used from this machine), reading from Chroma only the documents it has no rows for.
+Does: `keep` (ingest, as it writes a document version) keeps its rows and sentence vectors;
+`update` (after the commit) keeps the rows of versions it did not, builds the live manifest's
+index from the documents' rows (no passage read back from Chroma) and saves it; `load` (a
+serving process, whenever the index's version changes) loads the saved index, or builds and
+saves it when it is missing (an index written before this existed, or a server first used
+from this machine), reading from Chroma only the documents it has no rows or sentence
+vectors for.
 Writes go to a temporary name renamed into place, so readers never see half an index; only
 the newest `KEEP` built indexes are kept.
 Does not: embed (it is given an `encode` function) or search (search/).
@@ -26,13 +31,15 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from assistant.chunking import sentences
+from assistant.embedding import sentence_text
 from assistant.store.lexical import FORMAT, Lexical, Row, row
 from assistant.store.reader import Reader
-from assistant.store.records import record_id
+from assistant.store.records import DIMENSIONS, generality, record_id
 from assistant.types import DocumentRecords
 
 KEEP = 2
@@ -54,6 +61,40 @@ def _doc_file(folder: Path, sha: str) -> Path:
 def write_rows(folder: Path, sha: str, rows: Iterable[Row]) -> None:
     """Keep one document version's tokenised passages."""
     _write_json(_doc_file(folder, sha), [list(r) for r in rows])
+
+
+def _vectors_file(folder: Path, sha: str) -> Path:
+    return folder / "docs" / f"{sha}.npz"
+
+
+def write_vectors(folder: Path, sha: str, vectors: Any, generality: Any) -> None:
+    """Keep one document version's sentence vectors (float16) and generality."""
+    import numpy as np
+
+    path = _vectors_file(folder, sha)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+    with os.fdopen(fd, "wb") as f:
+        np.savez(
+            f,
+            vectors=np.asarray(vectors, dtype=np.float16).reshape(-1, DIMENSIONS),
+            generality=np.asarray(generality, dtype=np.float32),
+        )
+    os.replace(tmp, path)
+
+
+def read_vectors(folder: Path, sha: str, count: int) -> tuple[Any, Any] | None:
+    """One document version's kept sentence vectors and generality, if there are `count`."""
+    import numpy as np
+
+    try:
+        with np.load(_vectors_file(folder, sha)) as z:
+            vectors, generality = z["vectors"], z["generality"]
+    except (OSError, ValueError, KeyError):
+        return None
+    if len(vectors) != count or len(generality) != count:
+        return None
+    return vectors, generality
 
 
 def read_rows(folder: Path, sha: str) -> list[Row] | None:
@@ -87,6 +128,12 @@ def document_rows(r: DocumentRecords) -> list[Row]:
     for pid, s in r.sentences:
         ids.setdefault(pid, []).append(record_id(s.id, sha))
     return [row(record_id(p.id, sha), p, tuple(ids.get(p.id, ()))) for p in r.passages]
+
+
+def keep(folder: Path, r: DocumentRecords) -> None:
+    """Keep a document version being ingested: its rows and its sentences' vectors."""
+    write_rows(folder, r.document.sha, document_rows(r))
+    write_vectors(folder, r.document.sha, r.sentence_vectors, r.generality)
 
 
 def _word_vectors(folder: Path, wanted: list[str], encode: Encode) -> Any:
@@ -129,7 +176,56 @@ def built_path(folder: Path, key: str) -> Path:
     return folder / "built" / f"{key}.{FORMAT}"
 
 
-def _save(folder: Path, key: str, lexical: Lexical, meaning: Any) -> None:
+def _sentence_parts(
+    folder: Path,
+    live: Mapping[str, Mapping[str, Any]],
+    rows: dict[str, list[Row]],
+    reader: Reader,
+    encode: Encode,
+) -> Iterator[tuple[Any, Any]]:
+    """Each live document's sentence vectors and generality, in the index's order: the kept
+    ones; else the store's sentence records (a Chroma server, or an index written before
+    these were kept); else its sentences embedded again. Those found are kept."""
+    for source in sorted(rows):
+        sha = str(live[source]["sha"])
+        ids = [i for r in rows[source] for i in r.sentences]
+        got = read_vectors(folder, sha, len(ids))
+        if got is None:
+            vectors, generality, whole = reader.sentence_vectors(ids)
+            if not whole:
+                vectors, generality, whole = _embedded_again(rows[source], reader, encode)
+            got = vectors, generality
+            if whole:
+                with contextlib.suppress(OSError):  # read-only: made again next time
+                    write_vectors(folder, sha, vectors, generality)
+        yield got
+
+
+def _embedded_again(rows: list[Row], reader: Reader, encode: Encode) -> tuple[Any, Any, bool]:
+    """A document's sentences embedded from its passages' texts, split as ingest split them
+    (whether there are as many as its rows name)."""
+    import numpy as np
+
+    wanted = sum(len(r.sentences) for r in rows)
+    texts = reader.passages_by_id([r.id for r in rows])
+    found = [s for r in rows if r.id in texts for s in sentences(texts[r.id])]
+    if len(found) != wanted:
+        zeros = np.zeros((wanted, DIMENSIONS), dtype=np.float32)
+        return zeros, np.zeros(wanted, dtype=np.float32), False
+    vectors = np.asarray(encode([sentence_text(s) for s in found]), dtype=np.float32)
+    vectors = vectors.reshape(wanted, DIMENSIONS)
+    return vectors, np.asarray(generality(vectors), dtype=np.float32), True
+
+
+def _save(
+    folder: Path,
+    key: str,
+    lexical: Lexical,
+    meaning: Any,
+    parts: Callable[[], Iterable[tuple[Any, Any]]],
+) -> None:
+    """Save the index, its meaning words' vectors and its sentences' vectors (streamed into
+    place document by document, never all in memory)."""
     import numpy as np
 
     versions = folder / "built"
@@ -137,6 +233,22 @@ def _save(folder: Path, key: str, lexical: Lexical, meaning: Any) -> None:
     tmp = Path(tempfile.mkdtemp(dir=versions, prefix=".tmp-"))
     lexical.save(tmp)
     np.save(tmp / "meaning.npy", np.asarray(meaning, dtype=np.float32))
+    count = lexical.sentence_count
+    generality = np.zeros(count, dtype=np.float32)
+    if count:
+        vectors = np.lib.format.open_memmap(
+            tmp / "sentence_vectors.npy", mode="w+", dtype=np.float16, shape=(count, DIMENSIONS)
+        )
+        at = 0
+        for v, g in parts():
+            vectors[at : at + len(v)] = v
+            generality[at : at + len(v)] = g
+            at += len(v)
+        vectors.flush()
+        del vectors
+    else:
+        np.save(tmp / "sentence_vectors.npy", np.zeros((0, DIMENSIONS), dtype=np.float16))
+    np.save(tmp / "generality.npy", generality)
     target = built_path(folder, key)
     if target.exists():  # another process built the same version first: theirs stands
         shutil.rmtree(tmp, ignore_errors=True)
@@ -160,7 +272,7 @@ def _load(folder: Path, key: str) -> tuple[Lexical, Any] | None:
         meaning = np.load(target / "meaning.npy", mmap_mode="r")
     except (OSError, ValueError, KeyError):
         return None
-    if len(meaning) != len(lexical.meaning_words):
+    if len(meaning) != len(lexical.meaning_words) or not lexical.has_vectors:
         return None
     return lexical, meaning
 
@@ -185,19 +297,37 @@ def build(
             rows[source] = got
     if missing:
         fresh: dict[str, list[Row]] = {s: [] for s in missing}
-        ids = reader.sentence_ids_of([str(live[s]["sha"]) for s in missing])
         for pid, p in reader.passages():
             if p.source in fresh:
-                fresh[p.source].append(row(pid, p, tuple(ids.get(pid, ()))))
+                sha = str(live[p.source]["sha"])
+                ids = tuple(record_id(s.id, sha) for s in sentences(p))
+                fresh[p.source].append(row(pid, p, ids))
         for source, got in fresh.items():
             got.sort(key=lambda r: r.start)
             rows[source] = got
             with contextlib.suppress(OSError):  # read-only: rebuilt next time, still right
                 write_rows(folder, str(live[source]["sha"]), got)
+    import numpy as np
+
     lexical = Lexical.from_rows(r for source in sorted(rows) for r in rows[source])
     meaning = _word_vectors(folder, lexical.meaning_words, encode)
-    with contextlib.suppress(OSError):  # a read-only folder: this process answers from memory
-        _save(folder, key, lexical, meaning)
+
+    def parts() -> Iterator[tuple[Any, Any]]:
+        return _sentence_parts(folder, live, rows, reader, encode)
+
+    try:
+        _save(folder, key, lexical, meaning, parts)
+    except OSError:
+        pass  # a read-only folder: this process answers from memory
+    else:
+        saved = _load(folder, key)
+        if saved is not None:
+            return saved  # memory-mapped, as every other process has it
+    got = list(parts())
+    lexical.attach(
+        np.concatenate([v for v, _ in got] or [np.zeros((0, DIMENSIONS), dtype=np.float16)]),
+        np.concatenate([g for _, g in got] or [np.zeros(0, dtype=np.float32)]),
+    )
     return lexical, meaning
 
 
@@ -222,11 +352,12 @@ def update(
 ) -> None:
     """After an ingest's commit: keep the new document versions' rows, build and save the
     index of the live manifest, and drop rows of versions no longer live."""
-    for r in written:
-        write_rows(folder, r.document.sha, document_rows(r))
+    for r in written:  # those ingest kept as it wrote them (`keep`) carry no sentences
+        if r.sentences or not _doc_file(folder, r.document.sha).is_file():
+            write_rows(folder, r.document.sha, document_rows(r))
     if _load(folder, key) is None:
         build(folder, key, live, reader, encode)
-    keep = {f"{d['sha']}.json" for d in live.values()}
+    keep = {f"{d['sha']}{ext}" for d in live.values() for ext in (".json", ".npz")}
     docs = folder / "docs"
     if docs.is_dir():
         for f in docs.iterdir():

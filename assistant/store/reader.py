@@ -1,28 +1,30 @@
-"""Reading the index: nearest passages and sentences, a passage's sentences, every passage.
+"""Reading the index: nearest passages, passages and sentences by id, every passage.
 
 Does: the reads a search needs, each inside the connection's reopen-and-retry, parsing its
-results inside it too (a record without metadata is a stale view: StaleView, so the read is
-made again against the index as it is now):
+results inside it too (a record a stale view still lists but without its metadata is left
+out; the search then notices it is incomplete and is made again):
   nearest            the k nearest passage records to a vector: (id, cosine)
-  nearest_sentences  the k nearest sentence records, as (their passage's id, cosine)
   passages_by_id     some passages, by record id (a search's candidates)
   sentences_of       the stored sentences of some passages (by their record ids when the
-                     caller knows them), with vectors and generality
+                     caller knows them), with vectors and generality (a search uses the
+                     lexical index's copy of these; this is for an index without one)
+  sentence_vectors   some sentences' vectors and generality, by record id (what the
+                     lexical index's copy is made from when this machine did not ingest
+                     them; only a Chroma server, or an older index, holds sentence records)
   passages           every live passage, in pages (what BM25 is built from when it was
                      not kept)
-  sentence_ids_of    the sentence record ids of some document versions, by passage
 Records of `hidden` document versions (manifest.py) are left out.
 Does not: rank beyond cosine similarity, or write anything (writer.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant.store.connection import Connection
 from assistant.store.manifest import Manifest
-from assistant.store.records import metadatas, to_passage
+from assistant.store.records import DIMENSIONS, to_passage
 from assistant.types import Passage
 
 PAGE = 5000
@@ -56,36 +58,6 @@ class Reader:
             (pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0], strict=True)
         ]
 
-    def nearest_sentences(
-        self,
-        vector: Sequence[float],
-        k: int,
-        hidden: Sequence[str] = (),
-        owners: Callable[[list[str]], list[str | None]] | None = None,
-    ) -> list[tuple[str | None, float]]:
-        """(passage record id, cosine) of the `k` nearest sentences, best first. `owners`
-        maps sentence record ids to their passages' (the lexical index knows them), so the
-        search need not read the sentences' metadata; a sentence it does not know has None
-        (the index changed since the lexical index was loaded)."""
-        c = self.connection
-
-        def read() -> list[tuple[str | None, float]]:
-            res = c.sentences.query(
-                query_embeddings=[list(vector)],
-                n_results=k,
-                include=["distances"] if owners else ["metadatas", "distances"],
-                where=_excluding(hidden),
-            )
-            sims = [1.0 - float(d) for d in res["distances"][0]]
-            if owners:
-                return list(zip(owners(res["ids"][0]), sims, strict=True))
-            return [
-                (str(meta["passage_id"]), sim)
-                for meta, sim in zip(metadatas(res), sims, strict=True)
-            ]
-
-        return c.read(read)
-
     def passages_by_id(self, ids: Sequence[str]) -> dict[str, Passage]:
         """The passages with these record ids that the index still holds."""
         if not ids:
@@ -102,7 +74,7 @@ class Reader:
         ids: Sequence[str] | None = None,
     ) -> dict[str, list[tuple[Passage, Any, float]]]:
         """The stored sentences of some passages, by passage record id, in text order, each
-        with its vector (or None) and its generality (see indexing.generality). `ids`, the
+        with its vector (or None) and its generality (see records.generality). `ids`, the
         sentences' own record ids, make it a look-up by key (several times faster in a large
         index than filtering on the passage id)."""
         if not passage_ids:
@@ -125,18 +97,29 @@ class Reader:
             items.sort(key=lambda item: item[0].start)
         return out
 
-    def sentence_ids_of(self, shas: Sequence[str]) -> dict[str, list[str]]:
-        """passage record id -> its sentences' record ids in text order, for the documents
-        of these versions."""
+    def sentence_vectors(self, ids: Sequence[str]) -> tuple[Any, Any, bool]:
+        """The vectors (float32, in the order of `ids`) and generality of these sentence
+        records, and whether the index held them all (a missing one gets zeros)."""
+        import numpy as np
+
+        vectors = np.zeros((len(ids), DIMENSIONS), dtype=np.float32)
+        generality = np.zeros(len(ids), dtype=np.float32)
+        where = {sid: i for i, sid in enumerate(ids)}
+        found = 0
         c = self.connection
-        starts: dict[str, list[tuple[int, str]]] = {}
-        for i in range(0, len(shas), 200):
-            where = {"doc_sha": {"$in": list(shas[i : i + 200])}}
-            page = c.read(lambda where=where: c.sentences.get(where=where, include=["metadatas"]))
-            for sid, meta in zip(page["ids"], page["metadatas"], strict=True):
+        for i in range(0, len(ids), PAGE):
+            wanted = list(ids[i : i + PAGE])
+            page = c.read(
+                lambda w=wanted: c.sentences.get(ids=w, include=["embeddings", "metadatas"])
+            )
+            for sid, v, meta in zip(
+                page["ids"], page["embeddings"], page["metadatas"], strict=True
+            ):
                 if meta is not None:
-                    starts.setdefault(str(meta["passage_id"]), []).append((int(meta["start"]), sid))
-        return {pid: [sid for _, sid in sorted(pairs)] for pid, pairs in starts.items()}
+                    vectors[where[sid]] = v
+                    generality[where[sid]] = float(meta.get("generality", 0.0))
+                    found += 1
+        return vectors, generality, found == len(ids)
 
     def passages(self) -> Iterator[tuple[str, Passage]]:
         """(record id, passage) for every live passage, `PAGE` records at a time."""

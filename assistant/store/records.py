@@ -2,8 +2,8 @@
 
 Does: turn a `Passage` into a record's metadata (source, title, heading, offsets, the
 document's hash and ingest time, and for extracted formats the text file, page and address)
-and back; name records by content (`record_id`); stack vectors for an upsert; notice a
-search that returned records Chroma no longer has (`StaleView`).
+and back; name records by content (`record_id`); stack vectors for an upsert; a sentence's
+generality (what a sentence record carries besides its vector).
 Does not: talk to Chroma (connection.py, reader.py, writer.py).
 """
 
@@ -16,25 +16,13 @@ from typing import Any
 from assistant.types import Passage
 
 DIMENSIONS = 384  # all-MiniLM-L6-v2
-
-
-class StaleView(Exception):
-    """Chroma answered with records it no longer has (no metadata): an embedded client's
-    in-memory vector index is older than the data on disk, which another process changed."""
+HUB_NEIGHBOURS = 5
 
 
 def record_id(content_id: str, document_sha: str) -> str:
     """A record's id: the content hash of the passage or sentence and of its document's
     version, so two versions of a document never share a record."""
     return hashlib.sha256(f"{content_id}\0{document_sha}".encode()).hexdigest()[:32]
-
-
-def metadatas(res: Any) -> list[dict[str, Any]]:
-    """The metadata of a query's results; StaleView if a record has none."""
-    metas = res["metadatas"][0]
-    if any(m is None for m in metas):
-        raise StaleView("a search returned records that no longer exist")
-    return metas
 
 
 def to_meta(p: Passage, sha: str, when: str) -> dict[str, Any]:
@@ -69,3 +57,20 @@ def stack(arrays: Sequence[Any]) -> Any:
 
     parts = [np.asarray(a, dtype=np.float32).reshape(-1, DIMENSIONS) for a in arrays]
     return np.concatenate(parts) if parts else np.zeros((0, DIMENSIONS), dtype=np.float32)
+
+
+def generality(vectors: Any) -> list[float]:
+    """How much each sentence resembles the rest of its article: the mean cosine to its
+    `HUB_NEIGHBOURS` nearest sentences in the same document. Sentences that restate the
+    article's topic score high and are discounted at query time (hubness correction, as in
+    CSLS); it depends on the document alone, so it stays right under incremental ingest."""
+    import numpy as np
+
+    if len(vectors) < 2:
+        return [0.0] * len(vectors)
+    v = np.asarray(vectors, dtype=np.float32)
+    sims = v @ v.T
+    np.fill_diagonal(sims, -np.inf)
+    k = min(HUB_NEIGHBOURS, len(vectors) - 1)
+    top = np.sort(sims, axis=1)[:, -k:]
+    return [float(x) for x in top.mean(axis=1)]

@@ -1,7 +1,11 @@
 """Writing records: a document version's passages and sentences, with their vectors.
 
-Does: upsert the records of new document versions into both collections, in Chroma's largest
-batches. They are invisible to searches until the manifest's `commit` (manifest.py).
+Does: upsert the records of new document versions, in Chroma's largest batches. They are
+invisible to searches until the manifest's `commit` (manifest.py). Sentences are written as
+records only to a Chroma server (`sentences=True`), so another machine can make its lexical
+index without embedding them again; an on-disk index keeps them only in the lexical index
+beside it (lexical_files.py), which no search of Chroma needs: a third fewer records to
+write, and no in-memory vector index of every sentence while ingesting.
 Does not: decide what is live, or delete (manifest.py's `clean_up` deletes hidden versions).
 """
 
@@ -19,8 +23,9 @@ from assistant.types import DocumentRecords
 class Writer:
     """Adds records to one index."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, sentences: bool = True) -> None:
         self.connection = connection
+        self.sentences = sentences
 
     def add(self, records: Sequence[DocumentRecords]) -> None:
         """Write new versions' records. They stay invisible until the manifest's commit."""
@@ -42,7 +47,8 @@ class Writer:
             s_vectors.append(r.sentence_vectors)
         c = self.connection
         self._upsert(c.passages, ids, stack(vectors), texts, metas)
-        self._upsert(c.sentences, s_ids, stack(s_vectors), s_texts, s_metas)
+        if self.sentences:
+            self._upsert(c.sentences, s_ids, stack(s_vectors), s_texts, s_metas)
 
     def _upsert(
         self,
