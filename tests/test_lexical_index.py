@@ -95,8 +95,9 @@ def test_a_missing_lexical_index_is_rebuilt_and_kept(
     from assistant.api import build_assistant
 
     ingest(settings, store=Store(settings), embedder=embedder)
+    assert Store(settings).connection.sentences.count() == 0  # kept only beside the index
     expected = build_assistant(settings, embedder=embedder).ask("Why do cramps strike at night?")
-    shutil.rmtree(settings.lexical_dir)  # as an index written before the lexical index was kept
+    shutil.rmtree(settings.lexical_dir)  # the sentences are embedded again from the passages
     answer = build_assistant(settings, embedder=embedder).ask("Why do cramps strike at night?")
     assert answer.citations == expected.citations
     live = Store(settings).manifest.live()
@@ -143,6 +144,38 @@ def test_server_mode_keeps_its_lexical_index_outside_the_index_folder(
     folder = remote.lexical_dir
     assert folder.is_dir() and not Path(remote.db_dir).exists()
     assert remote.lexical_dir != settings.with_(chroma_url=chroma_server).lexical_dir
+
+
+@pytest.mark.integration
+def test_another_machine_makes_its_lexical_index_from_the_servers_sentence_records(
+    settings: Settings,
+    chroma_server: str,
+    embedder: Embedder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assistant.api import build_assistant
+
+    here = settings.with_(chroma_url=chroma_server, collection="two_machines")
+    ingest(here, store=Store(here), embedder=embedder)
+    assert Store(here).connection.sentences.count() > 0  # a server keeps sentence records
+    question = "How does massage help with cramps?"
+    expected = build_assistant(here, embedder=embedder).ask(question)
+    there = here.with_(db_dir=tmp_path / "elsewhere")  # its own lexical index folder
+    assert there.lexical_dir != here.lexical_dir and not there.lexical_dir.exists()
+
+    def no_embedding(*args: object) -> None:
+        raise AssertionError("the sentences were embedded again")
+
+    monkeypatch.setattr(lexical_files, "_embedded_again", no_embedding)
+    elsewhere = build_assistant(there, embedder=embedder)
+    answer = elsewhere.ask(question)
+    assert [c.quote for c in answer.citations] == [c.quote for c in expected.citations]
+    assert [f.suffix for f in (there.lexical_dir / "docs").iterdir()].count(".npz") == 2
+    # A passage the lexical index holds no vectors for is scored from the server's records.
+    elsewhere.retriever.lexical()._vectors = None
+    again = elsewhere.ask(question)
+    assert [c.quote for c in again.citations] == [c.quote for c in expected.citations]
 
 
 @pytest.mark.unit

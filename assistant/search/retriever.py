@@ -149,9 +149,7 @@ class Retriever:
 
     def _stored(self, pids: list[str], lexical: Lexical) -> dict[str, list[Any]]:
         """These passages' sentences as the store holds them (text, vector, generality)."""
-        return (
-            self.store.reader.sentences_of(pids, True, lexical.sentence_ids(pids)) if pids else {}
-        )
+        return self.store.reader.sentences_of(pids, lexical.sentence_ids(pids)) if pids else {}
 
     def _sentences(
         self, hits: tuple[Hit, ...], lexical: Lexical

@@ -5,9 +5,9 @@ results inside it too (a record a stale view still lists but without its metadat
 out; the search then notices it is incomplete and is made again):
   nearest            the k nearest passage records to a vector: (id, cosine)
   passages_by_id     some passages, by record id (a search's candidates)
-  sentences_of       the stored sentences of some passages (by their record ids when the
-                     caller knows them), with vectors and generality (a search uses the
-                     lexical index's copy of these; this is for an index without one)
+  sentences_of       the stored sentence records of some passages, with vectors and
+                     generality (a search uses the lexical index's copy; this is for a
+                     passage it holds none for)
   sentence_vectors   some sentences' vectors and generality, by record id (what the
                      lexical index's copy is made from when this machine did not ingest
                      them; only a Chroma server, or an older index, holds sentence records)
@@ -68,27 +68,19 @@ class Reader:
         return {pid: to_passage(text, meta) for pid, text, meta in rows if meta is not None}
 
     def sentences_of(
-        self,
-        passage_ids: Sequence[str],
-        with_vectors: bool = False,
-        ids: Sequence[str] | None = None,
+        self, passage_ids: Sequence[str], ids: Sequence[str]
     ) -> dict[str, list[tuple[Passage, Any, float]]]:
-        """The stored sentences of some passages, by passage record id, in text order, each
-        with its vector (or None) and its generality (see records.generality). `ids`, the
-        sentences' own record ids, make it a look-up by key (several times faster in a large
-        index than filtering on the passage id)."""
+        """The stored sentence records (`ids`) of some passages, by passage record id, in
+        text order, each with its vector and its generality (see records.generality). Only a
+        Chroma server, or an index written before the lexical index kept them, has these."""
         if not passage_ids:
             return {}
         c = self.connection
-        include = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
-        if ids is not None:
-            wanted: dict[str, Any] = {"ids": list(ids)}
-        else:
-            wanted = {"where": {"passage_id": {"$in": list(passage_ids)}}}
-        page = c.read(lambda: c.sentences.get(include=include, **wanted))
-        vectors = page["embeddings"] if with_vectors else [None] * len(page["ids"])
+        include = ["documents", "metadatas", "embeddings"]
+        page = c.read(lambda: c.sentences.get(ids=list(ids), include=include))
         out: dict[str, list[tuple[Passage, Any, float]]] = {pid: [] for pid in passage_ids}
-        for text, meta, vector in zip(page["documents"], page["metadatas"], vectors, strict=True):
+        rows = zip(page["documents"], page["metadatas"], page["embeddings"], strict=True)
+        for text, meta, vector in rows:
             if meta is None:  # deleted since (a stale view); it is no live passage's sentence
                 continue
             item = (to_passage(text, meta), vector, float(meta.get("generality", 0.0)))
