@@ -123,13 +123,16 @@ def _update_lexical(
     settings: Settings,
     store: Store,
     live: dict[str, dict[str, Any]],
-    written: list[DocumentRecords],
+    resumed: list[DocumentRecords],
+    changed: bool,
     models: list[Embedder],
 ) -> None:
     """The lexical index of the live documents, saved for every process that serves them
-    (the model is loaded only if there are new words to embed)."""
+    (the model is loaded only if there are new words to embed). The documents embedded now
+    kept their rows as they were written; `resumed` ones may not have (an older version
+    wrote them)."""
     folder, name = settings.lexical_dir, key(live)
-    if not written and lexical_files.built_path(folder, name).is_dir():
+    if not changed and lexical_files.built_path(folder, name).is_dir():
         return  # nothing changed, and its index is there
 
     def encode(texts: list[str]) -> Any:
@@ -138,7 +141,7 @@ def _update_lexical(
         return models[0].encode_array(texts)
 
     try:
-        lexical_files.update(folder, name, live, written, store.reader, encode)
+        lexical_files.update(folder, name, live, resumed, store.reader, encode)
     except OSError as e:  # the index itself is committed; a server rebuilds this on start
         raise _unwritable(settings, e) from None
 
@@ -228,22 +231,24 @@ def ingest(
             store.manifest.commit(resumed + written, gone)
             store.manifest.clean_up()
         embedded = sum(len(r.passages) for r in written)
+        changed, unchanged = bool(todo or gone), len(documents) - len(todo)
+        extracted = {d.text_file for d in documents}
+        # The documents' texts and passages are not needed from here on: let them go before
+        # the lexical index is built (at 100k passages they are a few hundred MB).
+        del documents, todo, chunks, written, fresh
         live = store.manifest.live()
-        _update_lexical(settings, store, live, resumed + written, models)
+        _update_lexical(settings, store, live, resumed, changed, models)
         after = store.manifest.documents()
         # Texts extracted for versions no longer indexed (after the commit, so the index that
         # was live until now could still show its quotes' files).
-        prune_extracted(
-            settings.corpus_dir,
-            {d.text_file for d in documents} | {d.text_file for d in after.values()},
-        )
+        prune_extracted(settings.corpus_dir, extracted | {d.text_file for d in after.values()})
     if not after:
         raise CorpusError(f"No document from {settings.corpus_dir} could be indexed.")
     return IngestReport(
         documents=len(after),
         passages=sum(d.passages for d in after.values()),
         embedded=embedded,
-        unchanged=len(documents) - len(todo) - len(failed & current),
+        unchanged=unchanged - len(failed & current),
         removed=len(gone),
         skipped=skipped,
         seconds=time.perf_counter() - t0,

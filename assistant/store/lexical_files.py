@@ -235,19 +235,22 @@ def _save(
     np.save(tmp / "meaning.npy", np.asarray(meaning, dtype=np.float32))
     count = lexical.sentence_count
     generality = np.zeros(count, dtype=np.float32)
-    if count:
-        vectors = np.lib.format.open_memmap(
-            tmp / "sentence_vectors.npy", mode="w+", dtype=np.float16, shape=(count, DIMENSIONS)
-        )
-        at = 0
-        for v, g in parts():
-            vectors[at : at + len(v)] = v
-            generality[at : at + len(v)] = g
-            at += len(v)
-        vectors.flush()
-        del vectors
-    else:
-        np.save(tmp / "sentence_vectors.npy", np.zeros((0, DIMENSIONS), dtype=np.float16))
+    # Written as a plain file, a document at a time (a memory map being written would count
+    # every page of it in this process's memory: 200 MB at 100k passages).
+    header = {"descr": "<f2", "fortran_order": False, "shape": (count, DIMENSIONS)}
+    at = 0
+    try:
+        with (tmp / "sentence_vectors.npy").open("wb") as f:
+            np.lib.format.write_array_header_1_0(f, header)
+            for v, g in parts():
+                f.write(np.ascontiguousarray(v, dtype="<f2").reshape(-1, DIMENSIONS).tobytes())
+                generality[at : at + len(g)] = g
+                at += len(g)
+        if at != count:
+            raise OSError(f"{at} sentence vectors for {count} sentences")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     np.save(tmp / "generality.npy", generality)
     target = built_path(folder, key)
     if target.exists():  # another process built the same version first: theirs stands
