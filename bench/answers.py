@@ -13,10 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import Settings
-from bench.measure import PY, ROOT, env, hits, measured, pct, questions
-
-BATCH = Settings().batch_size  # raw encodes use what ingest uses
+from bench.measure import BATCH, PY, ROOT, env, hits, measured, pct, questions
 
 
 def query_latency(db: str) -> dict[str, Any]:

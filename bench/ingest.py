@@ -14,10 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import Settings
-from bench.measure import measured
-
-BATCH = Settings().batch_size  # raw encodes use what ingest uses
+from bench.measure import BATCH, measured
 
 
 def ingest_real(tmp: Path) -> dict[str, Any]:

@@ -18,8 +18,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from assistant.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+BATCH = Settings().batch_size  # the raw encodes a bench compares with use what ingest uses
 QUESTIONS = ROOT / "tests" / "corpora" / "seeds" / "questions.jsonl"
 WRAP = (
     "import resource, subprocess, sys\n"

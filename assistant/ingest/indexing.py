@@ -60,7 +60,7 @@ def _embed_and_add(
     """Embed the new or changed documents in groups and write their records, still invisible
     (see Store), and their lexical rows and sentence vectors (lexical_files.py), so a
     resumed ingest has them too. Only one group's texts and vectors are held at a time."""
-    total = sum(len(chunks[d.source]) + len(_plan(chunks[d.source])[0]) for d in todo)
+    total = sum(1 + len(sentences(p)) for d in todo for p in chunks[d.source])
     if not total:
         return []
     store.manifest.begin([d.sha for d in todo])

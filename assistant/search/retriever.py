@@ -115,25 +115,27 @@ class Retriever:
 
     def _candidates(
         self, vector: list[float], stems: list[str], lexical: Lexical, top: int
-    ) -> tuple[list[Ranked], bool]:
-        """The three searches, fused (fusion.py); and whether every vector result was a
-        passage the lexical index knows (else the index changed since it was loaded)."""
+    ) -> tuple[list[Ranked], bool, dict[str, tuple[Any, Any]]]:
+        """The three searches, fused (fusion.py); whether every vector result was a passage
+        the lexical index knows (else the index changed since it was loaded); and the
+        sentence vectors read for them (so the hits' need not be read again)."""
         import numpy as np
 
         dense = self.store.reader.nearest(vector, POOL_K, self._hidden)
         known = [(p, sim) for p, sim in dense if lexical.has(p)]
         bm25 = lexical.search(stems, POOL_K)
         pool = list(dict.fromkeys([p for p, _ in known] + [p for p, _ in bm25]))
+        read = self._vectors(pool, lexical)
         by_sentence = sorted(
             (
                 (pid, float(sim))
-                for pid, (vectors, _) in self._vectors(pool, lexical).items()
+                for pid, (vectors, _) in read.items()
                 for sim in vectors @ np.asarray(vector, dtype=np.float32)
             ),
             key=lambda item: -item[1],
         )[:SENTENCE_K]
         ranked = fuse(known[:DENSE_K], by_sentence, bm25[:LEXICAL_K], lexical, top)
-        return ranked, len(known) == len(dense)
+        return ranked, len(known) == len(dense), read
 
     def _vectors(self, pids: list[str], lexical: Lexical) -> dict[str, tuple[Any, Any]]:
         """These passages' sentences' vectors and generality, from the lexical index (or,
@@ -152,13 +154,14 @@ class Retriever:
         return self.store.reader.sentences_of(pids, lexical.sentence_ids(pids)) if pids else {}
 
     def _sentences(
-        self, hits: tuple[Hit, ...], lexical: Lexical
+        self, hits: tuple[Hit, ...], lexical: Lexical, read: dict[str, tuple[Any, Any]]
     ) -> dict[str, list[tuple[Passage, Any, float]]]:
         """The hits' sentences with their vectors and generality: split again from their
-        texts, as ingest split them, with the lexical index's vectors; from the store when
-        the index holds none for a passage (or not as many: the splitting changed)."""
+        texts, as ingest split them, with the lexical index's vectors (`read` already, or
+        read now); from the store when the index holds none for a passage (or not as many:
+        the splitting changed)."""
         found: dict[str, list[tuple[Passage, Any, float]]] = {}
-        vectors = lexical.sentence_vectors(h.id for h in hits)
+        vectors = read | lexical.sentence_vectors(h.id for h in hits if h.id not in read)
         for h in hits:
             parts, got = sentences(h.passage), vectors.get(h.id)
             if got is not None and len(got[0]) == len(parts):
@@ -177,7 +180,7 @@ class Retriever:
             return [lexical.near_stem(s) or s for s in content_stems(text)]
 
         stems = stems_of(searched)
-        ranked, current = self._candidates(vector, stems, lexical, top)
+        ranked, current, read = self._candidates(vector, stems, lexical, top)
         # The words the articles lack: those the documents this search found never use (in a
         # large collection nearly every word is used somewhere), or the whole collection's.
         within = lexical.documents_of(pid for pid, *_ in ranked) if self.local else None
@@ -187,11 +190,11 @@ class Retriever:
             vector = self.embedder.encode_query(searched)
             focus = vector if question.rest is None else focus
             stems = stems_of(searched)
-            ranked, current = self._candidates(vector, stems, lexical, top)
+            ranked, current, read = self._candidates(vector, stems, lexical, top)
         reader = self.store.reader
         texts = reader.passages_by_id([pid for pid, *_ in ranked])
         hits = tuple(Hit(pid, texts[pid], f, c, b) for pid, f, c, b in ranked if pid in texts)
-        found = self._sentences(hits, lexical)
+        found = self._sentences(hits, lexical, read)
         explained = {s for w in query.explained for s in content_stems(w)}
         top_idf = math.log(1 + lexical.n)
         evidence = Evidence(

@@ -290,6 +290,8 @@ def build(
     """The index of the live manifest (`live`: source -> {"sha", "passages", ...}) from the
     documents' kept rows; documents without rows are tokenised from the store's passages
     (`reader`) and their rows kept. Saved under `key`."""
+    import numpy as np
+
     rows: dict[str, list[Row]] = {}
     missing: set[str] = set()
     for source, d in sorted(live.items()):
@@ -310,8 +312,6 @@ def build(
             rows[source] = got
             with contextlib.suppress(OSError):  # read-only: rebuilt next time, still right
                 write_rows(folder, str(live[source]["sha"]), got)
-    import numpy as np
-
     lexical = Lexical.from_rows(r for source in sorted(rows) for r in rows[source])
     meaning = _word_vectors(folder, lexical.meaning_words, encode)
 
@@ -353,11 +353,11 @@ def update(
     reader: Reader,
     encode: Encode,
 ) -> None:
-    """After an ingest's commit: keep the new document versions' rows, build and save the
-    index of the live manifest, and drop rows of versions no longer live."""
-    for r in written:  # those ingest kept as it wrote them (`keep`) carry no sentences
-        if r.sentences or not _doc_file(folder, r.document.sha).is_file():
-            write_rows(folder, r.document.sha, document_rows(r))
+    """After an ingest's commit: keep the rows of the `written` versions (those not kept
+    as they were written), build and save the index of the live manifest, and drop the
+    rows and vectors of versions no longer live."""
+    for r in written:  # the versions ingest did not `keep` as it wrote them
+        write_rows(folder, r.document.sha, document_rows(r))
     if _load(folder, key) is None:
         build(folder, key, live, reader, encode)
     keep = {f"{d['sha']}{ext}" for d in live.values() for ext in (".json", ".npz")}
