@@ -134,6 +134,7 @@ class Assistant:
             lexical.vocabulary,
             lay_terms(self.settings.corpus_dir),
             cue_words=self.profile.cue_words,
+            nearby=lexical.words_near,
         )
         if not any(c.isalnum() for c in query.searched_for):
             evidence = None

@@ -53,8 +53,11 @@ def articles(n: int, seed: int = 7) -> list[str]:
     return [_document(rng, words, i) for i in range(n)]
 
 
-def make_corpus(folder: Path, passages: int, seed: int = 7) -> Path:
-    """Write a corpus of about `passages` synthetic passages (plus the real articles)."""
+def make_corpus(
+    folder: Path, passages: int, seed: int = 7, articles_from: Path | None = None
+) -> Path:
+    """Write a corpus of about `passages` synthetic passages, plus the real articles (those
+    of `articles_from`, else the project's corpus/ folder)."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -63,7 +66,7 @@ def make_corpus(folder: Path, passages: int, seed: int = 7) -> Path:
         sub = folder / f"part-{i // 1000:03d}"
         sub.mkdir(exist_ok=True)
         (sub / f"doc-{i:06d}.md").write_text(text, encoding="utf-8")
-    for article in (ROOT / "corpus").iterdir():
+    for article in (articles_from or ROOT / "corpus").iterdir():
         if article.is_file():  # the articles, not the collection's hidden .collection/ folder
             shutil.copy(article, folder / article.name)
     return folder

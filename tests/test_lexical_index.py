@@ -48,6 +48,43 @@ def test_a_saved_lexical_index_loads_back_the_same(tmp_path: Path) -> None:
     assert loaded.has("p5") and not loaded.has("p6")
 
 
+def _two_documents() -> list[tuple[str, Passage]]:
+    """Ten passages of an article on night cramps, and ten of one on gardening."""
+    out = []
+    for i in range(10):
+        text = f"Leg cramps at night, reason {i}: calves tighten."
+        out.append((f"c{i}", Passage("cramps.md", "Cramps", "", text, i * 60, i * 60 + 50)))
+    for i in range(10):
+        text = f"Garden beds need water in week {i}, and the leg of a chair."
+        out.append((f"g{i}", Passage("garden.md", "Garden", "", text, i * 60, i * 60 + 50)))
+    return out
+
+
+@pytest.mark.unit
+def test_word_rarity_and_topic_are_judged_among_the_documents_found() -> None:
+    lexical = Lexical(_two_documents())
+    cramps = lexical.documents_of(["c0"])
+    both = lexical.documents_of(["c0", "g0"])
+    local = lexical.local(cramps, ["cramp", "leg", "water"])
+    assert local.n == 10 and local.df == {"cramp": 10, "leg": 10, "water": 0}
+    # "cramp" is the cramp article's topic, though only half the collection uses it
+    assert local.topic == {"cramp", "leg"} and "cramp" not in lexical.topic
+    assert local.idf("cramp") < local.idf("water") == local.idf("zebra")
+    assert lexical.local(both, ["cramp", "leg"]).topic == {"leg"}
+    assert lexical.local(both, ["cramp"]).idf("cramp") == pytest.approx(lexical.idf("cramp"))
+    assert lexical.without_topic("why do leg cramps hurt", local.topic) == "why do hurt"
+    assert lexical.without_topic("why do leg cramps hurt") is None
+
+
+@pytest.mark.unit
+def test_the_words_near_a_text_come_from_the_documents_it_finds_best_first() -> None:
+    lexical = Lexical(_two_documents())
+    near = lexical.words_near("calves tighten in the garden", k=20)
+    assert near["calves"] == near["tighten"] != near["garden"]
+    assert "chair" in near and "zebra" not in near
+    assert lexical.words_near("zebra") == {}
+
+
 @pytest.mark.unit
 def test_a_damaged_lexical_index_is_not_loaded(tmp_path: Path) -> None:
     Lexical(_passages()).save(tmp_path / "lex")

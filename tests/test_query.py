@@ -31,6 +31,25 @@ def test_a_correction_prefers_a_content_word_then_the_corpus_s_more_common_word(
     assert correct("nite", {"need": 5, "night": 3, "not": 2})[0] == "need"
 
 
+def test_a_correction_prefers_the_spelling_of_the_documents_the_question_is_about() -> None:
+    # In a large collection "poster" and "posture" are both one edit from "postur"; the
+    # document the question's other words find uses "posture".
+    vocab = {"poster": 40, "posture": 1, "cramps": 5}
+    assert correct("bad postur cramps", vocab)[0] == "bad poster cramps"
+    near = {"posture": 0, "cramps": 0, "poster": 3}
+    assert correct("bad postur cramps", vocab, lambda: near)[0] == "bad posture cramps"
+    # asked for only when a word needs correcting
+    assert correct("bad cramps", vocab, lambda: pytest.fail("not needed")) == ("bad cramps", ())
+
+
+def test_a_correction_that_sounds_the_same_counts_one_edit_less() -> None:
+    # "calls" is one edit from "calfs", "calves" two, but "calves" sounds the same: equally
+    # close, so the found document's word wins.
+    vocab = {"calls": 50, "calves": 2}
+    assert correct("sore calfs", vocab, lambda: {"calves": 0})[0] == "sore calves"
+    assert correct("sore calfs", vocab, lambda: {"calls": 0})[0] == "sore calls"
+
+
 def test_follow_ups_are_resolved_against_the_previous_question() -> None:
     history = ["Why do leg cramps happen at night?"]
     resolved = resolve("and does heat help with that?", history)

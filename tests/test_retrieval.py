@@ -305,3 +305,29 @@ def test_a_passage_without_sentences_does_not_make_a_search_run_twice(
     evidence = search(running, "stars and symbols")
     assert any(h.passage.text == "• ★ ★ ★" for h in evidence.passages)
     assert len(calls) == 1
+
+
+@pytest.mark.integration
+def test_the_articles_are_judged_the_same_among_unrelated_documents(
+    tmp_path: Path, indexed: Settings, assistant, embedder: Embedder
+) -> None:
+    """Among 300 unrelated passages, a question's words keep the weight they have among the
+    articles alone (rarity judged in the documents found), and the decisions hold: an
+    answerable question is answered with the same lead quote, an unanswerable one refused."""
+    from assistant.api import build_assistant
+    from bench.synthetic import make_corpus
+
+    mixed = make_corpus(tmp_path / "corpus", 300, articles_from=indexed.corpus_dir)
+    settings = Settings(corpus_dir=mixed, db_dir=tmp_path / "db")
+    ingest(settings, embedder=embedder)
+    among = build_assistant(settings, embedder=embedder)
+    alone, crowded = assistant.retriever, among.retriever
+    question = "Why do my leg cramps get worse at night?"
+    terms = dict(search(crowded, question).terms)
+    assert terms == pytest.approx(dict(search(alone, question).terms))
+    assert crowded.lexical().idf("cramp") > 2 * alone.lexical().idf("cramp")  # rare overall
+    for q in ("Why do my leg cramps get worse at night?", "Which massage helps leg cramps?"):
+        by_alone, by_crowded = assistant.ask(q), among.ask(q)
+        assert not by_crowded.refused
+        assert by_crowded.citations[0].quote == by_alone.citations[0].quote
+    assert among.ask("Do kids get night leg cramps for the same reasons adults do?").refused

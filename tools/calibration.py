@@ -41,7 +41,17 @@ FOLDS = 5
 SENTENCE_C = 1.0  # inverse L2 strength of the two regressions (sklearn's C)
 ANSWER_C = 1.0
 GROUNDING_L2 = 0.001  # chosen by the half/half check: the best held-out accuracy
-QUERY_RULES = frozenset({"lay_terms", "follow_ups", "spelling", "expand", "local_lack"})
+QUERY_RULES = frozenset(
+    {
+        "lay_terms",
+        "follow_ups",
+        "spelling",
+        "spelling_nearby",
+        "expand",
+        "local_lack",
+        "local_words",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -80,9 +90,11 @@ def collect(
     query_rules: frozenset[str] = QUERY_RULES,
     log: Callable[[str], None] = lambda _: None,
     embedder: Embedder | None = None,
+    distractors: int = 0,
 ) -> list[Case]:
     """Ingest each labelled corpus into its own index under `cache` (incremental) and find
-    the evidence for each of its questions."""
+    the evidence for each of its questions; with `distractors`, each corpus sits among that
+    many unrelated synthetic passages (bench/synthetic.py)."""
     from assistant.api import build_assistant
     from assistant.ingest.indexing import ingest
 
@@ -91,13 +103,19 @@ def collect(
     for name, docs, questions in corpora():
         if only and name not in only:
             continue
-        settings = base.with_(corpus_dir=docs, db_dir=cache / name, chroma_url=None, llm=None)
+        index = cache / name
+        if distractors:
+            index = cache / f"{name}+{distractors}"
+            docs = _among_distractors(docs, cache / f"{name}+{distractors}-corpus", distractors)
+        settings = base.with_(corpus_dir=docs, db_dir=index, chroma_url=None, llm=None)
         report = ingest(settings, embedder=embedder)
         log(f"{name}: {report.documents} documents, {report.passages} passages")
         assistant = build_assistant(settings, weights=weights, embedder=embedder)
         assistant.retriever.expand = "expand" in query_rules
         assistant.retriever.local = "local_lack" in query_rules
-        vocabulary = assistant.retriever.lexical().vocabulary
+        assistant.retriever.local_words = "local_words" in query_rules
+        lexical = assistant.retriever.lexical()
+        vocabulary = lexical.vocabulary
         for row in load_rows(questions):
             history = row.get("history", []) if "follow_ups" in query_rules else []
             query = understand(
@@ -107,11 +125,27 @@ def collect(
                 glossary=lay_terms(docs) if "lay_terms" in query_rules else (),
                 spelling="spelling" in query_rules,
                 cue_words=assistant.profile.cue_words,
+                nearby=lexical.words_near if "spelling_nearby" in query_rules else None,
             )
             has_text = any(c.isalnum() for c in query.searched_for)
             evidence = assistant.retriever.search(query) if has_text else None
             cases.append(Case(name, row, query, evidence))
     return cases
+
+
+def _among_distractors(docs: Path, folder: Path, passages: int) -> Path:
+    """The corpus `docs` (its articles and its collection folder) among `passages` synthetic
+    ones, written once into `folder`."""
+    import shutil
+
+    from bench.synthetic import make_corpus
+
+    if not folder.is_dir():
+        make_corpus(folder, passages, articles_from=docs)
+        for sub in docs.iterdir():
+            if sub.is_dir():
+                shutil.copytree(sub, folder / sub.name)
+    return folder
 
 
 # --- fitting --------------------------------------------------------------------------------
@@ -225,11 +259,21 @@ def _folds(cases: Sequence[Case], k: int, seed: int = 0) -> list[set[str]]:
 
 
 def cross_validate(
-    cases: Sequence[Case], base: Weights, rules: frozenset[str] = RULES, k: int = FOLDS
+    cases: Sequence[Case],
+    base: Weights,
+    rules: frozenset[str] = RULES,
+    k: int = FOLDS,
+    scored: Sequence[Case] = (),
 ) -> dict[str, Any]:
     """Per corpus: the metrics of each family fold (fitted on the other folds and the other
     corpora) and of leaving the corpus out (fitted on the other corpora only), plus every
-    held-out answer for reading."""
+    held-out answer for reading. Given `scored` (the same questions asked of another index,
+    e.g. among distractors), the weights fitted on `cases` answer those instead."""
+    instead = {(c.corpus, c.row["id"]): c for c in scored}
+
+    def scored_as(c: Case) -> Case:
+        return instead.get((c.corpus, c.row["id"]), c)
+
     report: dict[str, Any] = {}
     names = sorted({c.corpus for c in cases})
     for name in names:
@@ -239,13 +283,19 @@ def cross_validate(
         for fold in _folds(own, k):
             train = others + [c for c in own if c.row["family"] not in fold]
             weights = fit_all(train, base, rules)
-            pairs = [(c, answer_case(c, weights, rules)) for c in own if c.row["family"] in fold]
+            pairs = [
+                (scored_as(c), answer_case(scored_as(c), weights, rules))
+                for c in own
+                if c.row["family"] in fold
+            ]
             folds.append(metrics(pairs))
             answers += pairs
         entry: dict[str, Any] = {"folds": folds, "pooled": metrics(answers), "answers": answers}
         if others:
             weights = fit_all(others, base, rules)
-            entry["corpus_out"] = metrics([(c, answer_case(c, weights, rules)) for c in own])
+            entry["corpus_out"] = metrics(
+                [(scored_as(c), answer_case(scored_as(c), weights, rules)) for c in own]
+            )
         report[name] = entry
     return report
 

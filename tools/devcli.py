@@ -96,7 +96,9 @@ def _rules(names: str | None) -> frozenset[str]:
     return known - off
 
 
-def _held_out(rules: frozenset[str], only: Sequence[str], log: bool = True) -> tuple:
+def _held_out(
+    rules: frozenset[str], only: Sequence[str], log: bool = True, distractors: int = 0
+) -> tuple:
     """The labelled cases (retrieval done once) and their cross-validated report."""
     from assistant.weights import load
     from tools import calibration
@@ -104,12 +106,16 @@ def _held_out(rules: frozenset[str], only: Sequence[str], log: bool = True) -> t
     settings = Settings.from_env()
     base = load()
     say = (lambda m: print(m, file=sys.stderr)) if log else (lambda _: None)
-    cases = calibration.collect(
-        settings, base, EVAL_INDEX, only, rules & calibration.QUERY_RULES, say
-    )
+    query_rules = rules & calibration.QUERY_RULES
+    cases = calibration.collect(settings, base, EVAL_INDEX, only, query_rules, say)
     if not cases:
         raise AssistantError("no labelled corpus found (tests/corpora/*/questions.jsonl).")
-    return cases, calibration.cross_validate(cases, base, rules)
+    scored = ()
+    if distractors:  # fitted on the corpora alone, as calibrate fits; asked among distractors
+        scored = calibration.collect(
+            settings, base, EVAL_INDEX, only, query_rules, say, distractors=distractors
+        )
+    return cases, calibration.cross_validate(cases, base, rules, scored=scored)
 
 
 def _failures(report: dict) -> list[str]:
@@ -145,6 +151,13 @@ def eval_main(argv: Sequence[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     parser.add_argument("--failures", action="store_true", help="list the questions that missed")
     parser.add_argument(
+        "--distractors",
+        type=int,
+        default=0,
+        metavar="N",
+        help="ask each corpus's questions among N unrelated synthetic passages (fitted alone)",
+    )
+    parser.add_argument(
         "--write-docs",
         action="store_true",
         help="put the table into docs/answering.md and README.md (all corpora, all rules)",
@@ -156,7 +169,7 @@ def eval_main(argv: Sequence[str]) -> int:
         rules = _rules(args.without)
         from tools import calibration
 
-        cases, report = _held_out(rules, args.corpus)
+        cases, report = _held_out(rules, args.corpus, distractors=args.distractors)
         rows = calibration.summary(report)
         if args.json:
             print(json.dumps(rows))

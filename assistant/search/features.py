@@ -11,6 +11,7 @@ Does not: weigh them (scoring.py) or choose passages (fusion.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from assistant.search.scoring import FEATURES
@@ -29,21 +30,24 @@ def sentence_features(
     stems: list[str],
     lexical: Lexical,
     cue: re.Pattern | None,
+    idf: Callable[[str], float] | None = None,
 ) -> list[ScoredSentence]:
     """Every sentence of the hits (`found`: their stored sentences with vectors and
-    generality) with its features, not yet scored."""
+    generality) with its features, not yet scored; a word's rarity is `idf` (else the
+    collection's)."""
     import numpy as np
 
     if not hits:
         return []
     q = np.asarray(vector)
+    idf = idf or lexical.idf
     query_stems = set(stems)
-    weight = sum(lexical.idf(s) for s in query_stems) or 1.0
+    weight = sum(idf(s) for s in query_stems) or 1.0
     top_bm25 = max((h.lexical for h in hits), default=0.0) or 1.0
 
     def overlap(text: str) -> float:
         shared = query_stems & set(content_stems(text))
-        return sum(lexical.idf(s) for s in shared) / weight
+        return sum(idf(s) for s in shared) / weight
 
     q_focus = np.asarray(focus)
     # The candidates' mean vector is what they share (the topic); the question and each

@@ -61,11 +61,14 @@ def weigh_missing(
     embedder: Embedder,
     word_vectors: Any,
     within: list[int] | None = None,
-) -> Missing:
+    refocus: str | None = None,
+) -> tuple[Missing, list[float] | None]:
     """The question's words that the articles (or, given `within`, the documents the search
     found) never use, the `MAX_MISSING` rarest in English; how close each comes to a word
     those documents use, and how much of the question the `MAX_WEIGHED` rarest carry (0 for
-    the others). `word_vectors` are the vectors of `lexical.meaning_words`."""
+    the others). `word_vectors` are the vectors of `lexical.meaning_words`. With `refocus`
+    (the question without the topic phrase of the documents found), its vector too, encoded
+    in the same model call as the question without its rarest missing word."""
     import numpy as np
 
     missing = [
@@ -80,7 +83,8 @@ def weigh_missing(
     ranks = english_ranks()
     missing = sorted(missing, key=lambda w: -ranks.get(w, len(ranks)))[:MAX_MISSING]
     if not missing:
-        return Missing((), (), (), ())
+        focus = embedder.encode_queries([refocus])[0] if refocus is not None else None
+        return Missing((), (), (), ()), focus
     # A missing word the collection uses elsewhere has its vector already (word_vectors);
     # the others are encoded together, apart from the longer question-without-word texts
     # (one batch pads every text to its longest).
@@ -91,20 +95,23 @@ def weigh_missing(
         encoded[w] if w in encoded else np.asarray(word_vectors[known[w]]) for w in missing
     ]
     weighed = missing[:MAX_WEIGHED]
-    without_vectors = embedder.encode_queries([_without(query.searched_for, w) for w in weighed])
+    texts = [_without(query.searched_for, w) for w in weighed]
+    vectors = embedder.encode_queries(texts + ([refocus] if refocus is not None else []))
+    without_vectors = vectors[: len(texts)]
     names, pool = lexical.meaning_words, word_vectors
     if within is not None and word_vectors is not None:
         held = lexical.words_within(within)
         names, pool = [names[i] for i in held], np.asarray(word_vectors)[held]
     closeness, nearest = closest_words(missing_vectors, pool, names)
     near = [w for c, w in zip(closeness, nearest, strict=True) if c >= EXPAND_SIMILARITY]
-    return Missing(
+    found = Missing(
         words=tuple(missing),
         closeness=closeness,
         weight=tuple(1.0 - float(np.dot(question.vector, v)) for v in without_vectors)
         + (0.0,) * (len(missing) - len(weighed)),
         near=tuple(dict.fromkeys(near)),
     )
+    return found, (vectors[-1] if refocus is not None else None)
 
 
 def _without(text: str, word: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -79,16 +79,22 @@ def _by_initial(vocabulary: Collection[str]) -> dict[str, list[str]]:
     return index
 
 
-def correct(text: str, vocabulary: Collection[str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+def correct(
+    text: str, vocabulary: Collection[str], nearby: Callable[[], Mapping[str, int]] | None = None
+) -> tuple[str, tuple[tuple[str, str], ...]]:
     """Replace words that are neither in the corpus nor English with the closest corpus word
     (edit distance, or the same sound by Metaphone); among equally close ones a content word
     before a stopword (a misspelt word of four letters or more was meant to say something:
-    "nite" -> "night", not "not"), then the word the corpus uses most, if `vocabulary` maps
-    words to counts. Returns the text and the changes."""
+    "nite" -> "night", not "not"), then the one the best of the documents the question's
+    other words find uses (`nearby()`: word -> that document's place, asked for only when a
+    word needs correcting: "postur" is "posture" there, not a "poster" elsewhere), then
+    the word the corpus uses most, if `vocabulary` maps words to counts. Returns the text and
+    the changes."""
     import jellyfish
 
     counts: Mapping[str, int] = vocabulary if isinstance(vocabulary, Mapping) else {}
     changes: list[tuple[str, str]] = []
+    near: list[Mapping[str, int]] = []
 
     def fix(m: re.Match[str]) -> str:
         word = m.group(0)
@@ -96,20 +102,24 @@ def correct(text: str, vocabulary: Collection[str]) -> tuple[str, tuple[tuple[st
         if len(low) < 4 or low in vocabulary or low in STOPWORDS or low in english_ranks():
             return word
         limit = 1 if len(low) <= 5 else 2
+        if not near:
+            near.append(nearby() if nearby is not None else {})
         sound = jellyfish.metaphone(low)
-        best: tuple[bool, int, int, str] | None = None
+        best: tuple[bool, int, int, int, str] | None = None
         for cand in _by_initial(vocabulary).get(low[0], ()):
             if abs(len(cand) - len(low)) > 3:
                 continue
             d = jellyfish.damerau_levenshtein_distance(low, cand)
-            close = d <= limit or (d <= 3 and jellyfish.metaphone(cand) == sound)
-            rank = (cand in STOPWORDS, d, -counts.get(cand, 0), cand)
+            same = jellyfish.metaphone(cand) == sound
+            close = d <= limit or (d <= 3 and same)
+            place = near[0].get(cand, len(near[0]) + 1)
+            rank = (cand in STOPWORDS, d - same, place, -counts.get(cand, 0), cand)
             if close and (best is None or rank < best):
                 best = rank
         if best is None:
             return word
-        changes.append((word, best[3]))
-        return best[3]
+        changes.append((word, best[-1]))
+        return best[-1]
 
     fixed = re.sub(r"[A-Za-z]+", fix, text)
     return fixed, tuple(changes)
@@ -214,13 +224,16 @@ def understand(
     glossary: Glossary = (),
     spelling: bool = True,
     cue_words: Mapping[str, Sequence[str]] | None = None,
+    nearby: Callable[[str], Mapping[str, int]] | None = None,
 ) -> Query:
     """The query for a question; `glossary` is the collection's lay terms (`lay_terms`);
     `cue_words` its words for answer kinds that depend on the topic (collection.Profile);
+    `nearby` gives the words of the documents a text is about (spelling prefers them);
     `spelling` switches correction off for the held-out report's with/without comparisons."""
     asked = tidy(question)
     resolved = resolve(asked, [tidy(h) for h in history])
-    fixed, changes = correct(resolved, vocabulary) if spelling else (resolved, ())
+    near = (lambda: nearby(resolved)) if nearby is not None else None
+    fixed, changes = correct(resolved, vocabulary, near) if spelling else (resolved, ())
     searched, explained = expand(fixed, glossary)
     return Query(
         question=asked,

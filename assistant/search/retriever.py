@@ -18,7 +18,6 @@ performance.md).
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from dataclasses import replace
@@ -31,7 +30,7 @@ from assistant.search.fusion import Ranked, fuse
 from assistant.search.meaning import encode_question, weigh_missing
 from assistant.search.scoring import rank as rank_sentences
 from assistant.store import Store, lexical_files
-from assistant.store.lexical import Lexical
+from assistant.store.lexical import Lexical, Local
 from assistant.store.records import DIMENSIONS
 from assistant.text import content_stems
 from assistant.types import Evidence, Hit, Passage, Query
@@ -56,11 +55,14 @@ class Retriever:
         weights: Weights | None = None,
         expand: bool = True,
         local: bool = True,
+        local_words: bool = True,
     ) -> None:
         self.store = store
         self.weights = weights or load_weights()
         self.expand = expand  # search missing words as the corpus words close in meaning
         self.local = local  # missing words: those the found documents lack (else the corpus)
+        # words' rarity and the topic phrase: among the found documents (else the corpus's)
+        self.local_words = local_words
         self.embedder = embedder
         self._lexical: Lexical | None = None
         self._word_vectors: Any = None
@@ -181,37 +183,48 @@ class Retriever:
 
         stems = stems_of(searched)
         ranked, current, read = self._candidates(vector, stems, lexical, top)
-        # The words the articles lack: those the documents this search found never use (in a
-        # large collection nearly every word is used somewhere), or the whole collection's.
-        within = lexical.documents_of(pid for pid, *_ in ranked) if self.local else None
-        missing = weigh_missing(query, question, lexical, self.embedder, self._word_vectors, within)
+        # The documents this search found: the words the question asks and they lack, the
+        # words' rarity and the topic phrase are judged among them (in a large collection
+        # nearly every word is used somewhere, and the articles' topic is rare overall).
+        found_in = lexical.documents_of(pid for pid, *_ in ranked[:top])
+        within = found_in if self.local else None
+        rarity: Local | Lexical = lexical
+        rest = question.rest
+        if self.local_words:
+            asked = [s for t in searched.split() for s in content_stems(t)]
+            rarity = lexical.local(found_in, [*asked, *stems])
+            rest = lexical.without_topic(searched, rarity.topic)
+        refocus = rest if rest is not None and rest != question.rest else None
+        missing, refocused = weigh_missing(
+            query, question, lexical, self.embedder, self._word_vectors, within, refocus
+        )
+        focus = refocused if refocused is not None else (focus if rest is not None else vector)
         if missing.near and self.expand:  # search with the articles' words for missing ones
             searched = f"{searched.rstrip()} ({' '.join(missing.near)})"
             vector = self.embedder.encode_query(searched)
-            focus = vector if question.rest is None else focus
+            focus = vector if rest is None else focus
             stems = stems_of(searched)
             ranked, current, read = self._candidates(vector, stems, lexical, top)
+            if self.local_words:  # the near words' rarity too, among the same documents
+                rarity = lexical.local(found_in, [*asked, *stems])
         reader = self.store.reader
         texts = reader.passages_by_id([pid for pid, *_ in ranked])
         hits = tuple(Hit(pid, texts[pid], f, c, b) for pid, f, c, b in ranked if pid in texts)
         found = self._sentences(hits, lexical, read)
         explained = {s for w in query.explained for s in content_stems(w)}
-        top_idf = math.log(1 + lexical.n)
         evidence = Evidence(
             query=searched,
             passages=hits,
             sentences=rank_sentences(
-                sentence_features(hits, found, vector, focus, stems, lexical, query.cue),
+                sentence_features(
+                    hits, found, vector, focus, stems, lexical, query.cue, rarity.idf
+                ),
                 self.weights.sentence,
             ),
             missing=missing.words,
             closeness=missing.closeness,
             weight=missing.weight,
-            terms=tuple(
-                (s, lexical.idf(s) if s in lexical.df else top_idf)
-                for s in dict.fromkeys(stems)
-                if s not in explained
-            ),
+            terms=tuple((s, rarity.idf(s)) for s in dict.fromkeys(stems) if s not in explained),
             intent=query.intent,
             cue=query.cue,
         )

@@ -20,6 +20,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from assistant.store.lexical_rows import (
 from assistant.text import content_stems
 from assistant.types import Passage
 
-__all__ = ["FORMAT", "Lexical", "Row", "row"]
+__all__ = ["FORMAT", "Lexical", "Local", "Row", "row"]
 
 MAX_LIST_ITEMS = 6
 # A stem in at least this share of passages is the corpus's topic ("leg", "cramp"); a corpus
@@ -92,6 +93,28 @@ class Rows:
         return np.frombuffer(data, dtype=self._dtype).reshape(-1, self._shape[1])
 
 
+@dataclass(frozen=True)
+class Local:
+    """How some stems are spread over the passages of a few documents (those a search found):
+    their rarity and which of them are those documents' topic. Judged among the documents a
+    question is about, a word keeps its weight however many unrelated passages the
+    collection holds."""
+
+    n: int  # the documents' passages
+    df: dict[str, int]  # stem -> how many of those passages use it (for the stems asked)
+
+    def idf(self, stem: str) -> float:
+        return math.log(1 + self.n / (1 + self.df.get(stem, 0)))
+
+    @property
+    def topic(self) -> frozenset[str]:
+        return frozenset(
+            s
+            for s, d in self.df.items()
+            if d / self.n >= TOPIC_SHARE and self.n >= TOPIC_MIN_PASSAGES
+        )
+
+
 class Lexical:
     """BM25 over passage texts (with their section headings), and what goes with it."""
 
@@ -120,6 +143,7 @@ class Lexical:
         # the words worth comparing in meaning with a question's (Retriever embeds them)
         self.meaning_words = meaning_words(self.vocabulary)
         self._meaning_index: dict[str, int] | None = None
+        self._doc_sizes: Any = None
         self.topic = frozenset(
             s
             for s, d in self.df.items()
@@ -244,6 +268,39 @@ class Lexical:
         doc = self._arrays["doc"]
         return sorted({int(doc[self._index[p]]) for p in pids if p in self._index})
 
+    def local(self, docs: list[int], stems: Iterable[str]) -> Local:
+        """These stems' spread over the passages of these documents (`Local`)."""
+        import numpy as np
+
+        a = self._arrays
+        doc = np.asarray(a["doc"])
+        if self._doc_sizes is None:
+            self._doc_sizes = np.bincount(doc) if len(doc) else np.zeros(0, dtype=np.int64)
+        chosen = np.asarray(sorted(set(docs)), dtype=np.int64)
+        n = int(self._doc_sizes[chosen].sum()) if len(chosen) else 0
+        df = {}
+        for stem in dict.fromkeys(stems):
+            term = self._vocab.get(stem)
+            if term is None:
+                df[stem] = 0
+                continue
+            rows = a["indices"][a["indptr"][term] : a["indptr"][term + 1]]
+            df[stem] = int(np.isin(doc[rows], chosen).sum())
+        return Local(max(1, n), df)
+
+    def words_near(self, text: str, k: int = 10) -> dict[str, int]:
+        """The words of the documents that BM25's `k` best passages for the text's known
+        words belong to, each with the place of the first (best) such document that uses it:
+        the spellings the documents about this text use."""
+        found = self.search(content_stems(text), k)
+        doc = self._arrays["doc"]
+        order = dict.fromkeys(int(doc[self._index[pid]]) for pid, _ in found)
+        out: dict[str, int] = {}
+        for place, d in enumerate(order):
+            for i in self.words_within([d]).tolist():
+                out.setdefault(self.meaning_words[i], place)
+        return out
+
     def words_within(self, docs: list[int]) -> Any:
         """Indices into `meaning_words` of the words these documents use."""
         import numpy as np
@@ -325,13 +382,15 @@ class Lexical:
                 return True
         return False
 
-    def without_topic(self, text: str) -> str | None:
+    def without_topic(self, text: str, topic: frozenset[str] | None = None) -> str | None:
         """The text without its topic phrase: a run of two or more words that nearly every
         passage uses (in a corpus about leg cramps, "leg cramps"), so what is left is what
         this question asks about. A topic word on its own stays ("which part of the leg").
-        None when there is no such run or nothing with meaning would be left."""
+        None when there is no such run or nothing with meaning would be left. `topic`: these
+        topic stems instead of the collection's (`Local.topic`)."""
+        topic = self.topic if topic is None else topic
         tokens = re.findall(r"\S+", text)
-        is_topic = [bool(st) and set(st) <= self.topic for st in map(content_stems, tokens)]
+        is_topic = [bool(st) and set(st) <= topic for st in map(content_stems, tokens)]
         keep = []
         for i, token in enumerate(tokens):
             paired = (i > 0 and is_topic[i - 1]) or (i + 1 < len(tokens) and is_topic[i + 1])
