@@ -6,8 +6,10 @@ For each size and mode, in fresh processes (`measured`: wall seconds and peak RS
                what the stopped run had not written whole (`resumed_embedded`)
   warm ingest  nothing changed
   first answer a cold `ask` of one question: start-up (model, index, lexical index) to answer
-  ask          `ask --json -` over every labelled question: in-process p50/p95 of
-               `timings_ms.total`, hit@1/hit@3, unanswerable questions refused, peak RSS
+  ask          `ask --json -` over every labelled question (follow-ups with their earlier
+               questions): in-process p50/p95 of `timings_ms.total`, hit@1/hit@3,
+               unanswerable questions refused, peak RSS
+Size 0 is the articles alone, the reference the other sizes' quality is held against.
 Does not: assert anything (the figures go to docs/performance.md).
 """
 
@@ -77,7 +79,12 @@ def _serving(extra: dict[str, str]) -> dict[str, Any]:
     from bench.measure import measured, questions
 
     rows = questions()
-    stdin = "\n".join(r["q"] for r in rows) + "\n"
+    # a follow-up goes with its conversation, as the contract's batch mode takes it
+    lines = [
+        json.dumps({"question": r["q"], "history": r["history"]}) if r.get("history") else r["q"]
+        for r in rows
+    ]
+    stdin = "\n".join(lines) + "\n"
     warm = measured(["ingest.py", "--json"], extra)
     first = measured(["-m", "assistant", "ask", "--json", rows[0]["q"]], extra)
     ask = measured(["-m", "assistant", "ask", "--json", "-"], extra, stdin)

@@ -61,7 +61,7 @@ def make_corpus(
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    documents = max(1, passages // PASSAGES_PER_DOCUMENT)
+    documents = passages // PASSAGES_PER_DOCUMENT  # 0: the articles alone
     for i, text in enumerate(articles(documents, seed)):
         sub = folder / f"part-{i // 1000:03d}"
         sub.mkdir(exist_ok=True)

@@ -3,7 +3,10 @@
 Does: encode the query (meaning.py), run three searches (passages by embedding similarity in
 Chroma and by BM25 in store/lexical.py, and the sentences of the passages those two found by
 embedding similarity), fuse them into candidate passages (fusion.py), fetch those passages,
-give each of their sentences its features (features.py) and score it (scoring.py). Returns
+give each of their sentences its features (features.py) and score it (scoring.py). The
+question's words are weighed among the documents of the best passages (`Lexical.local`: their
+rarity, the topic phrase, the words those documents lack), so the articles a question is about
+are judged the same however many unrelated ones the collection holds. Returns
 `Evidence`: ranked passages and ranked sentences, with what the query lacks.
 Does not: decide whether the evidence answers the question, or write anything (answer/).
 

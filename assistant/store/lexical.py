@@ -4,7 +4,8 @@ Does: answer top-k BM25 searches (over the score matrix bm25s computed, lexical_
 summing only the query terms' postings; match near stems ("paralysing" ~ "paralyzed"); know
 which passages follow a list's lead-in or elaborate on the passage before ("For example,
 ..."), what the articles cover (titles, headings), the corpus vocabulary and each document's
-words, and each passage's sentences (record ids, vectors, generality). Built from passages
+words, and each passage's sentences (record ids, vectors, generality); how a question's words
+are spread over the passages of a few documents (`Local`: their rarity and topic there). Built from passages
 (`Lexical(items)`) or tokenised rows (`from_rows`), or loaded from a folder it was saved to
 (`save`/`load`: its arrays memory-mapped, so a large index opens in well under a second and
 its postings stay on disk until read; the sentence vectors are read a few rows at a time).
