@@ -1,14 +1,15 @@
 """The query's vectors, and the words of it the articles lack, judged by meaning.
 
-Does: encode the question and its focus (the question without the collection's topic phrase)
-in one model call (`encode_question`); then (`weigh_missing`) find the question's words the articles lack
-(the whole collection's, or the documents a search found), take each one's vector (kept for
-the collection's words, else encoded), and tell how close each comes to a word the articles
-use (`closest_words`) and how much of the question's meaning the rarest one carries (the
-question encoded without it: one text, as weighing more words held out no better). A missing
-word with an articles' word at least `EXPAND_SIMILARITY` close is searched for with that word
-too ("beers" -> alcohol): lay terms found by meaning, not from a list. When the documents
-found have a topic phrase of their own, the question without it is encoded in that same call.
+Does: encode the question and its focus (the question without the collection's topic phrase) in
+one model call (`encode_question`); then (`weigh_missing`) find the question's words the
+articles lack (the whole collection's, or the documents a search found), take each one's vector
+(kept for the collection's words, else encoded), and tell how close each comes to a word the
+articles use (`closest_words`) and how much of the question's meaning the rarest one carries
+(the question encoded without it: one text, as weighing more words held out no better). A
+missing word with an articles' word at least `EXPAND_SIMILARITY` close is searched for with
+that word too ("beers" -> alcohol): lay terms found by meaning, not from a list. When the
+documents found have a topic phrase of their own, the question without it is encoded in that
+same call.
 Does not: search (retriever.py) or decide anything from the missing words (answerability.py).
 """
 

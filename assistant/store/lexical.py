@@ -2,13 +2,14 @@
 
 Does: answer top-k BM25 searches (over the score matrix bm25s computed, lexical_rows.py) by
 summing only the query terms' postings; match near stems ("paralysing" ~ "paralyzed"); know
-which passages follow a list's lead-in or elaborate on the passage before ("For example,
-..."), what the articles cover (titles, headings), the corpus vocabulary and each document's
-words, and each passage's sentences (record ids, vectors, generality); how a question's words
-are spread over the passages of a few documents (`Local`: their rarity and topic there). Built from passages
-(`Lexical(items)`) or tokenised rows (`from_rows`), or loaded from a folder it was saved to
-(`save`/`load`: its arrays memory-mapped, so a large index opens in well under a second and
-its postings stay on disk until read; the sentence vectors are read a few rows at a time).
+which passages follow a list's lead-in or elaborate on the passage before ("For example, ..."),
+what the articles cover (titles, headings), the corpus vocabulary and each document's words,
+and each passage's sentences (record ids, vectors, generality); how a question's words are
+spread over the passages of a few documents (`Local`: their rarity and topic there). Built from
+passages (`Lexical(items)`) or tokenised rows (`from_rows`), or loaded from a folder it was
+saved to (`save`/`load`: its arrays memory-mapped, so a large index opens in well under a
+second and its postings stay on disk until read; the sentence vectors are read a few rows at a
+time).
 Does not: hold the passages' texts (a search fetches its candidates from the store), read
 the index, or decide where it is kept (lexical_files.py).
 """
@@ -428,3 +429,4 @@ class Lexical:
         top = np.argpartition(totals, -k)[-k:] if len(totals) > k else np.arange(len(totals))
         top = top[np.argsort(-totals[top], kind="stable")]
         return [(self.ids[unique[i]], float(totals[i])) for i in top if totals[i] > 0]
+
