@@ -31,6 +31,8 @@ STAGES = (
     ),
     ("BM25", "assistant.store.lexical", "Lexical", "search"),
     ("sentence vectors (lexical index)", "assistant.store.lexical", "Lexical", "sentence_vectors"),
+    ("words among the documents found", "assistant.store.lexical", "Lexical", "local"),
+    ("spelling: the found documents' words", "assistant.store.lexical", "Lexical", "words_near"),
     ("model: the question and its focus", "assistant.search.retriever", None, "encode_question"),
     ("missing words (model call included)", "assistant.search.retriever", None, "weigh_missing"),
     ("sentence features", "assistant.search.retriever", None, "sentence_features"),

@@ -429,4 +429,3 @@ class Lexical:
         top = np.argpartition(totals, -k)[-k:] if len(totals) > k else np.arange(len(totals))
         top = top[np.argsort(-totals[top], kind="stable")]
         return [(self.ids[unique[i]], float(totals[i])) for i in top if totals[i] > 0]
-
