@@ -30,17 +30,16 @@ def sentence_features(
     stems: list[str],
     lexical: Lexical,
     cue: re.Pattern | None,
-    idf: Callable[[str], float] | None = None,
+    idf: Callable[[str], float],
 ) -> list[ScoredSentence]:
     """Every sentence of the hits (`found`: their stored sentences with vectors and
-    generality) with its features, not yet scored; a word's rarity is `idf` (else the
-    collection's)."""
+    generality) with its features, not yet scored; a word's rarity is `idf` (the
+    collection's, or among the documents found: `Lexical.local`)."""
     import numpy as np
 
     if not hits:
         return []
     q = np.asarray(vector)
-    idf = idf or lexical.idf
     query_stems = set(stems)
     weight = sum(idf(s) for s in query_stems) or 1.0
     top_bm25 = max((h.lexical for h in hits), default=0.0) or 1.0

@@ -106,15 +106,21 @@ class Local:
     df: dict[str, int]  # stem -> how many of those passages use it (for the stems asked)
 
     def idf(self, stem: str) -> float:
-        return math.log(1 + self.n / (1 + self.df.get(stem, 0)))
+        return _idf(self.n, self.df.get(stem, 0))
 
     @property
     def topic(self) -> frozenset[str]:
-        return frozenset(
-            s
-            for s, d in self.df.items()
-            if d / self.n >= TOPIC_SHARE and self.n >= TOPIC_MIN_PASSAGES
-        )
+        return _topic(self.df, self.n)
+
+
+def _idf(n: int, df: int) -> float:
+    """A stem's rarity among `n` passages, `df` of which use it."""
+    return math.log(1 + n / (1 + df))
+
+
+def _topic(df: dict[str, int], n: int) -> frozenset[str]:
+    """The stems at least `TOPIC_SHARE` of `n` passages use (none below `TOPIC_MIN_PASSAGES`)."""
+    return frozenset(s for s, d in df.items() if d / n >= TOPIC_SHARE and n >= TOPIC_MIN_PASSAGES)
 
 
 class Lexical:
@@ -146,11 +152,7 @@ class Lexical:
         self.meaning_words = meaning_words(self.vocabulary)
         self._meaning_index: dict[str, int] | None = None
         self._doc_sizes: Any = None
-        self.topic = frozenset(
-            s
-            for s, d in self.df.items()
-            if d / self.n >= TOPIC_SHARE and self.n >= TOPIC_MIN_PASSAGES
-        )
+        self.topic = _topic(self.df, self.n)
         self._by_prefix: dict[str, list[str]] = {}
         for stem in sorted(self.df):
             self._by_prefix.setdefault(stem[:3], []).append(stem)
@@ -402,7 +404,7 @@ class Lexical:
         return rest if len(keep) < len(tokens) and content_stems(rest) else None
 
     def idf(self, stem: str) -> float:
-        return math.log(1 + self.n / (1 + self.df.get(stem, 0)))
+        return _idf(self.n, self.df.get(stem, 0))
 
     def search(self, stems: list[str], k: int) -> list[tuple[str, float]]:
         """The `k` best passages by BM25: (passage id, score), best first.
