@@ -102,6 +102,13 @@ def main() -> int:
         help="only the scale runs (--sizes, --server-sizes); other sizes keep their last rows",
     )
     parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the scale runs' corpora, indexes and ingest figures in DIR; a later run "
+        "with the same DIR measures only the serving of what it already ingested",
+    )
+    parser.add_argument(
         "--no-docs", action="store_true", help="do not write the tables into docs/performance.md"
     )
     args = parser.parse_args()
@@ -121,7 +128,9 @@ def main() -> int:
             results.update(small(tmp))
         from bench.scale import scale
 
-        results["scale"] = scale(sizes, server_sizes, tmp)
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+        results["scale"] = scale(sizes, server_sizes, args.keep or tmp, keep=bool(args.keep))
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     if args.scale_only and (out / "latest.json").is_file():  # the other figures stay

@@ -100,53 +100,75 @@ def _serving(extra: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def scale(sizes: list[int], server_sizes: set[int], tmp: Path) -> list[dict[str, Any]]:
-    from bench.measure import measured
+def scale(
+    sizes: list[int], server_sizes: set[int], tmp: Path, *, keep: bool = False
+) -> list[dict[str, Any]]:
+    """Every size and mode. With `keep` (tmp is a folder kept between runs), a size and mode
+    whose ingest an earlier run recorded there is not ingested again: its figures are read
+    back and only the serving is measured, so a change to answering is measured at 100k
+    without an hour of embedding."""
     from bench.synthetic import make_corpus
     from tests.helpers import chroma_command, free_port, running
 
     results = []
     for size in sizes:
-        corpus = make_corpus(tmp / f"corpus-{size}", size)
         modes = ["embedded"] + (["server"] if size in server_sizes else [])
+        records = {mode: tmp / f"ingest-{size}-{mode}.json" for mode in modes}
+        corpus = tmp / f"corpus-{size}"
+        if not (keep and corpus.is_dir() and records["embedded"].is_file()):
+            corpus = make_corpus(corpus, size)
+            for record in records.values():
+                record.unlink(missing_ok=True)
         embedded_s = 0.0
         for mode in modes:
             extra = {"ASSISTANT_CORPUS_DIR": str(corpus)}
-            resumed: dict[str, Any] = {}
             with contextlib.ExitStack() as stack:
                 if mode == "server":
                     port = free_port()
                     url = f"http://127.0.0.1:{port}"
                     chroma = chroma_command(tmp / f"srv-{size}", port)
-                    stack.enter_context(running(chroma, url + "/api/v2/heartbeat"))
+                    stack.enter_context(running(chroma, url + "/api/v2/heartbeat", timeout=600))
                     extra["ASSISTANT_CHROMA_URL"] = url
                     extra["ASSISTANT_DB_DIR"] = str(tmp / f"client-{size}")
-                    run = _killed_then_resumed(extra, KILL_AT * embedded_s)
-                    ing = {"seconds": run["seconds"], "rss_mb": run["rss_mb"]}
-                    report = run["report"]
-                    resumed = {
-                        "killed_after_s": run["killed_after_s"],
-                        "resumed_embedded": run["resumed_embedded"],
-                    }
                 else:
                     extra["ASSISTANT_DB_DIR"] = str(tmp / f"db-{size}")
-                    ing = measured(["ingest.py", "--json"], extra)
-                    report = json.loads(ing["stdout"].strip().splitlines()[-1])
-                    embedded_s = ing["seconds"]
+                if records[mode].is_file():
+                    ingest = json.loads(records[mode].read_text())
+                else:
+                    ingest = _ingest(mode, extra, embedded_s)
+                    records[mode].write_text(json.dumps(ingest))
+                if mode == "embedded":
+                    embedded_s = ingest["ingest_s"]
                 serving = _serving(extra)
-            results.append(
-                {
-                    "passages": report["passages"],
-                    "mode": mode,
-                    "ingest_s": round(ing["seconds"], 1),
-                    "ingest_passages_per_s": round(report["passages"] / ing["seconds"], 1),
-                    "ingest_peak_rss_mb": ing["rss_mb"],
-                    **resumed,
-                    **serving,
-                }
-            )
+            results.append({"mode": mode, **ingest, **serving})
             print(json.dumps(results[-1]), flush=True)
     return results
+
+
+def _ingest(mode: str, extra: dict[str, str], embedded_s: float) -> dict[str, Any]:
+    """Ingest from nothing (on a server: killed at `KILL_AT` of the embedded run's time and
+    run again): the ingest columns of a scale row."""
+    from bench.measure import measured
+
+    resumed: dict[str, Any] = {}
+    if mode == "server":
+        run = _killed_then_resumed(extra, KILL_AT * embedded_s)
+        seconds, rss, report = run["seconds"], run["rss_mb"], run["report"]
+        resumed = {
+            "killed_after_s": run["killed_after_s"],
+            "resumed_embedded": run["resumed_embedded"],
+        }
+    else:
+        ing = measured(["ingest.py", "--json"], extra)
+        seconds, rss = ing["seconds"], ing["rss_mb"]
+        report = json.loads(ing["stdout"].strip().splitlines()[-1])
+    return {
+        "passages": report["passages"],
+        "ingest_s": round(seconds, 1),
+        "ingest_passages_per_s": round(report["passages"] / seconds, 1),
+        "ingest_peak_rss_mb": rss,
+        **resumed,
+    }
 
 
 def table(scale: list[dict[str, Any]]) -> list[str]:

@@ -2,7 +2,8 @@
 
 `make_corpus(folder, passages)` writes Markdown documents of ten passages each (a title,
 section headings, paragraphs and bullet items) built from common English words, plus the two
-real articles, so the labelled questions still have their answers somewhere in the pile.
+real articles and their collection's `.collection/` folder, so the labelled questions still
+have their answers somewhere in the pile.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def make_corpus(
         sub.mkdir(exist_ok=True)
         (sub / f"doc-{i:06d}.md").write_text(text, encoding="utf-8")
     for article in (articles_from or ROOT / "corpus").iterdir():
-        if article.is_file():  # the articles, not the collection's hidden .collection/ folder
+        if article.is_file():
             shutil.copy(article, folder / article.name)
+        elif article.name == ".collection":  # its profile and lay terms, as the product has them
+            shutil.copytree(article, folder / article.name)
     return folder

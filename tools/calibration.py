@@ -136,15 +136,10 @@ def collect(
 def _among_distractors(docs: Path, folder: Path, passages: int) -> Path:
     """The corpus `docs` (its articles and its collection folder) among `passages` synthetic
     ones, written once into `folder`."""
-    import shutil
-
     from bench.synthetic import make_corpus
 
     if not folder.is_dir():
         make_corpus(folder, passages, articles_from=docs)
-        for sub in docs.iterdir():
-            if sub.is_dir():
-                shutil.copytree(sub, folder / sub.name)
     return folder
 
 
