@@ -50,6 +50,16 @@ def test_a_correction_that_sounds_the_same_counts_one_edit_less() -> None:
     assert correct("sore calfs", vocab, lambda: {"calls": 0})[0] == "sore calls"
 
 
+def test_a_word_with_an_apostrophe_is_checked_whole() -> None:
+    """ "couldn't" is a word though "couldn" is not: among many documents "column" is one
+    edit away, and must not turn the question into "I column't move"."""
+    vocabulary = {"column": 3, "world": 2, "did": 1, "cramps": 1}
+    text = "I couldn't move, it wouldn't quit, the crampz' pain"
+    fixed, changes = correct(text, vocabulary)
+    assert fixed == "I couldn't move, it wouldn't quit, the cramps' pain"
+    assert changes == (("crampz", "cramps"),)
+
+
 def test_follow_ups_are_resolved_against_the_previous_question() -> None:
     history = ["Why do leg cramps happen at night?"]
     resolved = resolve("and does heat help with that?", history)

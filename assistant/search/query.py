@@ -96,11 +96,16 @@ def correct(
     changes: list[tuple[str, str]] = []
     near: list[Mapping[str, int]] = []
 
+    def known(low: str) -> bool:
+        return low in vocabulary or low in STOPWORDS or low in english_ranks()
+
     def fix(m: re.Match[str]) -> str:
-        word = m.group(0)
+        word, tail = m.group(1), m.group(2) or ""
         low = word.lower()
-        if len(low) < 4 or low in vocabulary or low in STOPWORDS or low in english_ranks():
-            return word
+        if tail and known(low + tail.lower().replace("’", "'")):
+            return word + tail  # "couldn't" is a word, though "couldn" is not
+        if len(low) < 4 or known(low):
+            return word + tail
         limit = 1 if len(low) <= 5 else 2
         if not near:
             near.append(nearby() if nearby is not None else {})
@@ -117,11 +122,11 @@ def correct(
             if close and (best is None or rank < best):
                 best = rank
         if best is None:
-            return word
+            return word + tail
         changes.append((word, best[-1]))
-        return best[-1]
+        return best[-1] + tail
 
-    fixed = re.sub(r"[A-Za-z]+", fix, text)
+    fixed = re.sub(r"([A-Za-z]+)((?:['’][A-Za-z]+)*)", fix, text)
     return fixed, tuple(changes)
 
 
