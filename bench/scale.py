@@ -124,7 +124,7 @@ def scale(
             extra = {"ASSISTANT_CORPUS_DIR": str(corpus)}
             with contextlib.ExitStack() as stack:
                 if mode == "server":
-                    port = free_port()
+                    port = _port(tmp / f"port-{size}", keep, free_port)
                     url = f"http://127.0.0.1:{port}"
                     chroma = chroma_command(tmp / f"srv-{size}", port)
                     stack.enter_context(running(chroma, url + "/api/v2/heartbeat", timeout=600))
@@ -143,6 +143,21 @@ def scale(
             results.append({"mode": mode, **ingest, **serving})
             print(json.dumps(results[-1]), flush=True)
     return results
+
+
+def _port(record: Path, keep: bool, free_port: Any) -> int:
+    """The server's port: with `keep`, the one an earlier run used (this machine's copy of
+    the lexical index is named after the server's address, so a new port would rebuild it)."""
+    import socket
+
+    if keep and record.is_file():
+        port = int(record.read_text())
+        with socket.socket() as s, contextlib.suppress(OSError):
+            s.bind(("127.0.0.1", port))
+            return port
+    port = free_port()
+    record.write_text(str(port))
+    return port
 
 
 def _ingest(mode: str, extra: dict[str, str], embedded_s: float) -> dict[str, Any]:
