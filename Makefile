@@ -27,7 +27,9 @@ $(STAMP): pyproject.toml
 llm: $(LLM_STAMP)
 
 $(LLM_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,llm]'
+	@# GGML_NATIVE=OFF: a build for "this CPU" used instructions (AMX) that a virtual machine
+	@# may report but not allow, and llama.cpp crashed (illegal instruction) on the first token.
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,llm]'
 	@touch $(LLM_STAMP)
 
 ingest: setup
