@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import signal
 import subprocess
 import time
@@ -122,6 +123,10 @@ def scale(
         embedded_s = 0.0
         for mode in modes:
             extra = {"ASSISTANT_CORPUS_DIR": str(corpus)}
+            if not records[mode].is_file():  # from nothing: a stopped earlier run's data goes
+                left = [f"db-{size}"] if mode == "embedded" else [f"srv-{size}", f"client-{size}"]
+                for name in left + ([f"client-{size}-lexical"] if mode == "server" else []):
+                    shutil.rmtree(tmp / name, ignore_errors=True)
             with contextlib.ExitStack() as stack:
                 if mode == "server":
                     port = _port(tmp / f"port-{size}", keep, free_port)
