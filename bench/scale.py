@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,7 @@ def scale(
     whose ingest an earlier run recorded there is not ingested again: its figures are read
     back and only the serving is measured, so a change to answering is measured at 100k
     without an hour of embedding."""
+    from assistant.settings import Settings
     from bench.synthetic import make_corpus
     from tests.helpers import chroma_command, free_port, running
 
@@ -123,21 +125,25 @@ def scale(
         embedded_s = 0.0
         for mode in modes:
             extra = {"ASSISTANT_CORPUS_DIR": str(corpus)}
-            if not records[mode].is_file():  # from nothing: a stopped earlier run's data goes
-                left = [f"db-{size}"] if mode == "embedded" else [f"srv-{size}", f"client-{size}"]
-                for name in left + ([f"client-{size}-lexical"] if mode == "server" else []):
-                    shutil.rmtree(tmp / name, ignore_errors=True)
+            fresh = not records[mode].is_file()  # from nothing: what a stopped run left goes
             with contextlib.ExitStack() as stack:
                 if mode == "server":
                     port = _port(tmp / f"port-{size}", keep, free_port)
                     url = f"http://127.0.0.1:{port}"
-                    chroma = chroma_command(tmp / f"srv-{size}", port)
+                    db, data = tmp / f"client-{size}", tmp / f"srv-{size}"
+                    if fresh:
+                        lexical = Settings(db_dir=db, chroma_url=url).lexical_dir
+                        for folder in (data, db, lexical.parent):
+                            shutil.rmtree(folder, ignore_errors=True)
+                    chroma = chroma_command(data, port)
                     stack.enter_context(running(chroma, url + "/api/v2/heartbeat", timeout=600))
                     extra["ASSISTANT_CHROMA_URL"] = url
-                    extra["ASSISTANT_DB_DIR"] = str(tmp / f"client-{size}")
                 else:
-                    extra["ASSISTANT_DB_DIR"] = str(tmp / f"db-{size}")
-                if records[mode].is_file():
+                    db = tmp / f"db-{size}"
+                    if fresh:
+                        shutil.rmtree(db, ignore_errors=True)
+                extra["ASSISTANT_DB_DIR"] = str(db)
+                if not fresh:
                     ingest = json.loads(records[mode].read_text())
                 else:
                     ingest = _ingest(mode, extra, embedded_s)
@@ -150,7 +156,7 @@ def scale(
     return results
 
 
-def _port(record: Path, keep: bool, free_port: Any) -> int:
+def _port(record: Path, keep: bool, free_port: Callable[[], int]) -> int:
     """The server's port: with `keep`, the one an earlier run used (this machine's copy of
     the lexical index is named after the server's address, so a new port would rebuild it)."""
     import socket

