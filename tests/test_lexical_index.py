@@ -48,6 +48,34 @@ def test_a_saved_lexical_index_loads_back_the_same(tmp_path: Path) -> None:
     assert loaded.has("p5") and not loaded.has("p6")
 
 
+@pytest.mark.unit
+def test_a_saved_lexical_index_reads_back_its_passages(tmp_path: Path) -> None:
+    items = _passages()
+    items[5] = (
+        "p5",
+        Passage(
+            "b.pdf",
+            "Nuit – crampes",
+            "",
+            "Étirez « doucement ».",
+            0,
+            21,
+            "b.pdf.txt",
+            3,
+            "https://example.org/b",
+        ),
+    )
+    built = Lexical(items)
+    assert not built.has_passages and built.passages(["p0"]) == {}  # built in memory
+    built.save(tmp_path / "lex")
+    lexical_files._save_passages(tmp_path / "lex", len(items), [[p for _, p in items]])
+    loaded = Lexical.load(tmp_path / "lex")
+    assert loaded.passages(["p5", "p1", "gone"]) == {"p5": items[5][1], "p1": items[1][1]}
+    (tmp_path / "short").mkdir()
+    with pytest.raises(OSError, match="1 passages for an index of 6"):  # never half-right
+        lexical_files._save_passages(tmp_path / "short", len(items), [[items[0][1]]])
+
+
 def _two_documents() -> list[tuple[str, Passage]]:
     """Ten passages of an article on night cramps, and ten of one on gardening."""
     out = []
@@ -58,6 +86,22 @@ def _two_documents() -> list[tuple[str, Passage]]:
         text = f"Garden beds need water in week {i}, and the leg of a chair."
         out.append((f"g{i}", Passage("garden.md", "Garden", "", text, i * 60, i * 60 + 50)))
     return out
+
+
+@pytest.mark.unit
+def test_a_document_found_for_one_word_alone_does_not_cover_it() -> None:
+    """ "Water" is used only by the gardening article: it covers the word for a question
+    about gardening, not for one about night cramps in the calves."""
+    from assistant.text import content_stems
+
+    lexical = Lexical(_two_documents())
+    both = lexical.documents_of(["c0", "g0"])
+    cramps = content_stems("water for night cramps in the calves")
+    garden = content_stems("water for garden beds")
+    assert lexical.covers("water", both)  # without the question: any found document
+    assert not lexical.covers("water", both, cramps)
+    assert lexical.covers("water", both, garden)
+    assert lexical.covers("calves", both, cramps)
 
 
 @pytest.mark.unit
@@ -110,12 +154,16 @@ def test_start_up_loads_the_index_ingest_saved(
     ingest(settings, store=Store(settings), embedder=embedder)
     live = Store(settings).manifest.live()
     assert (lexical_files.built_path(settings.lexical_dir, key(live)) / "lexical.json").is_file()
-    expected = build_assistant(settings, embedder=embedder).ask("How does massage help?")
+    first = build_assistant(settings, embedder=embedder)
+    first.retriever.lexical()._passages = None  # the candidates' texts read from Chroma
+    expected = first.ask("How does massage help?")
 
     def no_reads(self: Reader, *args: object, **kwargs: object):  # noqa: ANN202
         raise AssertionError("start-up read passages or sentences back from Chroma")
 
     monkeypatch.setattr(Reader, "passages", no_reads)
+    # ... and its candidates' texts with the passages it keeps
+    monkeypatch.setattr(Reader, "passages_by_id", no_reads)
     # a search scores sentences with the vectors the lexical index keeps
     monkeypatch.setattr(Reader, "sentences_of", no_reads)
     monkeypatch.setattr(Reader, "sentence_vectors", no_reads)
@@ -139,9 +187,10 @@ def test_a_missing_lexical_index_is_rebuilt_and_kept(
     assert answer.citations == expected.citations
     live = Store(settings).manifest.live()
     assert lexical_files.built_path(settings.lexical_dir, key(live)).is_dir()
-    # each document's rows, and its sentences' vectors read back from the index once
-    kept = sorted(f.suffix for f in (settings.lexical_dir / "docs").iterdir())
-    assert kept == [".json"] * len(live) + [".npz"] * len(live)
+    # each document's rows and passages, and its sentences' vectors read back from the
+    # index once
+    kept = sorted(f.name.split(".", 1)[1] for f in (settings.lexical_dir / "docs").iterdir())
+    assert kept == ["json"] * len(live) + ["npz"] * len(live) + ["passages.json"] * len(live)
 
 
 @pytest.mark.integration
@@ -162,9 +211,9 @@ def test_an_ingest_tokenises_only_the_documents_that_changed(
     report = ingest(settings, store=Store(settings), embedder=embedder)
     assert report.unchanged == 1
     after = {f.name: f.stat().st_mtime_ns for f in docs.iterdir()}
-    kept = set(before) & set(after)  # the unchanged document's rows and vectors
-    assert len(kept) == 2 and all(before[f] == after[f] for f in kept)
-    assert len(after) == 4  # the replaced version's rows and vectors are gone
+    kept = set(before) & set(after)  # the unchanged document's rows, passages and vectors
+    assert len(kept) == 3 and all(before[f] == after[f] for f in kept)
+    assert len(after) == 6  # the replaced version's are gone
     monkeypatch.undo()
     from assistant.search.retriever import Retriever
 

@@ -50,6 +50,7 @@ QUERY_RULES = frozenset(
         "expand",
         "local_lack",
         "local_words",
+        "about_question",
     }
 )
 
@@ -114,6 +115,7 @@ def collect(
         assistant.retriever.expand = "expand" in query_rules
         assistant.retriever.local = "local_lack" in query_rules
         assistant.retriever.local_words = "local_words" in query_rules
+        assistant.retriever.about_question = "about_question" in query_rules
         lexical = assistant.retriever.lexical()
         vocabulary = lexical.vocabulary
         for row in load_rows(questions):

@@ -16,6 +16,7 @@ Does not: search (retriever.py) or decide anything from the missing words (answe
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,13 +65,16 @@ def weigh_missing(
     word_vectors: Any,
     within: list[int] | None = None,
     refocus: str | None = None,
+    asked: Sequence[str] = (),
 ) -> tuple[Missing, list[float] | None]:
     """The question's words that the articles (or, given `within`, the documents the search
     found) never use, the `MAX_MISSING` rarest in English; how close each comes to a word
     those documents use, and how much of the question the `MAX_WEIGHED` rarest carry (0 for
     the others). `word_vectors` are the vectors of `lexical.meaning_words`. With `refocus`
     (the question without the topic phrase of the documents found), its vector too, encoded
-    in the same model call as the question without its rarest missing word."""
+    in the same model call as the question without its rarest missing word. With `asked`
+    (the question's stems), a found document counts as using a word only if it also uses
+    half of the question's other stems (`Lexical.covers`)."""
     import numpy as np
 
     missing = [
@@ -80,7 +84,7 @@ def weigh_missing(
         and w not in query.explained
         and not w.isdigit()
         and len(w) > 2
-        and not lexical.covers(w, within)
+        and not lexical.covers(w, within, asked)
     ]
     ranks = english_ranks()
     missing = sorted(missing, key=lambda w: -ranks.get(w, len(ranks)))[:MAX_MISSING]

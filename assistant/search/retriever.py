@@ -2,7 +2,8 @@
 
 Does: encode the query (meaning.py), run three searches (passages by embedding similarity in
 Chroma and by BM25 in store/lexical.py, and the sentences of the passages those two found by
-embedding similarity), fuse them into candidate passages (fusion.py), fetch those passages,
+embedding similarity), fuse them into candidate passages (fusion.py), read those passages
+(from the lexical index, asking the store only which it still holds),
 give each of their sentences its features (features.py) and score it (scoring.py). The
 question's words are weighed among the documents of the best passages (`Lexical.local`: their
 rarity, the topic phrase, the words those documents lack), so the articles a question is about
@@ -59,6 +60,7 @@ class Retriever:
         expand: bool = True,
         local: bool = True,
         local_words: bool = True,
+        about_question: bool = True,
     ) -> None:
         self.store = store
         self.weights = weights or load_weights()
@@ -66,6 +68,9 @@ class Retriever:
         self.local = local  # missing words: those the found documents lack (else the corpus)
         # words' rarity and the topic phrase: among the found documents (else the corpus's)
         self.local_words = local_words
+        # a found document uses a word the question asks only if it also uses half of the
+        # question's other words (else it was found for that word alone)
+        self.about_question = about_question
         self.embedder = embedder
         self._lexical: Lexical | None = None
         self._word_vectors: Any = None
@@ -154,6 +159,18 @@ class Retriever:
             out[pid] = vectors.reshape(-1, DIMENSIONS), np.asarray([g for *_, g in items])
         return out
 
+    def _passages(self, pids: list[str], lexical: Lexical) -> dict[str, Passage]:
+        """Those of these passages the index still holds: as the lexical index keeps them
+        (the store is asked only which of them it still holds), or from the store."""
+        kept = lexical.passages(pids)
+        if not kept:
+            return self.store.reader.passages_by_id(pids)
+        held = self.store.reader.held(pids)
+        rest = [pid for pid in pids if pid in held and pid not in kept]
+        return {p: kept[p] for p in pids if p in held and p in kept} | (
+            self.store.reader.passages_by_id(rest) if rest else {}
+        )
+
     def _stored(self, pids: list[str], lexical: Lexical) -> dict[str, list[Any]]:
         """These passages' sentences as the store holds them (text, vector, generality)."""
         return self.store.reader.sentences_of(pids, lexical.sentence_ids(pids)) if pids else {}
@@ -199,7 +216,14 @@ class Retriever:
             rest = lexical.without_topic(searched, rarity.topic)
         refocus = rest if rest is not None and rest != question.rest else None
         missing, refocused = weigh_missing(
-            query, question, lexical, self.embedder, self._word_vectors, within, refocus
+            query,
+            question,
+            lexical,
+            self.embedder,
+            self._word_vectors,
+            within,
+            refocus,
+            stems if self.about_question else (),
         )
         focus = refocused if refocused is not None else (focus if rest is not None else vector)
         if missing.near and self.expand:  # search with the articles' words for missing ones
@@ -210,8 +234,7 @@ class Retriever:
             ranked, current, read = self._candidates(vector, stems, lexical, top)
             if self.local_words:  # the near words' rarity too, among the same documents
                 rarity = lexical.local(found_in, [*asked, *stems])
-        reader = self.store.reader
-        texts = reader.passages_by_id([pid for pid, *_ in ranked])
+        texts = self._passages([pid for pid, *_ in ranked], lexical)
         hits = tuple(Hit(pid, texts[pid], f, c, b) for pid, f, c, b in ranked if pid in texts)
         found = self._sentences(hits, lexical, read)
         explained = {s for w in query.explained for s in content_stems(w)}

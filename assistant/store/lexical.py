@@ -10,8 +10,11 @@ passages (`Lexical(items)`) or tokenised rows (`from_rows`), or loaded from a fo
 saved to (`save`/`load`: its arrays memory-mapped, so a large index opens in well under a
 second and its postings stay on disk until read; the sentence vectors are read a few rows at a
 time).
-Does not: hold the passages' texts (a search fetches its candidates from the store), read
-the index, or decide where it is kept (lexical_files.py).
+The passages themselves (text, title, offsets) are kept too, saved as one blob per passage and
+read by `pread` when a search asks for its candidates (`passages`), so a search need not fetch
+their texts from the store.
+Does not: hold the passages' texts in memory, read the index, or decide where it is kept
+(lexical_files.py).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +66,9 @@ ARRAYS = (
 # Each sentence's vector (float16, in the order of `sentence_ids`) and generality: a search
 # scores its candidates' sentences from these instead of reading them from Chroma.
 SENTENCE_ARRAYS = ("sentence_vectors", "generality")
-FORMAT = 4
+# Each passage (`passage_blob`), concatenated in index order, and where each one starts.
+PASSAGE_FILES = ("passages.bin", "passage_ptr.npy")
+FORMAT = 5
 
 
 class Rows:
@@ -93,6 +98,31 @@ class Rows:
         a, b, _ = rows.indices(len(self))
         data = os.pread(self._file.fileno(), (b - a) * self._row, self._offset + a * self._row)
         return np.frombuffer(data, dtype=self._dtype).reshape(-1, self._shape[1])
+
+
+def passage_blob(p: Passage) -> bytes:
+    """A passage as the lexical index keeps it (`Blobs`, `from_blob`)."""
+    return json.dumps(astuple(p), ensure_ascii=False).encode("utf-8")
+
+
+def from_blob(blob: bytes) -> Passage:
+    return Passage(*json.loads(blob))
+
+
+class Blobs:
+    """Byte strings kept one after another in a file, with their offsets (`ptr`, n + 1 of
+    them): blob i is read from the file when asked for (`blobs[i]`), not held in memory."""
+
+    def __init__(self, path: Path, ptr: Any) -> None:
+        self._file = path.open("rb")
+        self._ptr = ptr
+
+    def __len__(self) -> int:
+        return len(self._ptr) - 1
+
+    def __getitem__(self, i: int) -> bytes:
+        a, b = int(self._ptr[i]), int(self._ptr[i + 1])
+        return os.pread(self._file.fileno(), b - a, a)
 
 
 @dataclass(frozen=True)
@@ -143,6 +173,7 @@ class Lexical:
         self._vocab, self._sections, self._arrays = b.vocab, b.sections, b.arrays
         self._index = {pid: i for i, pid in enumerate(self.ids)}
         self._vectors: tuple[Any, Any] | None = None
+        self._passages: Blobs | None = None
         self._derive()
 
     def _derive(self) -> None:
@@ -203,6 +234,12 @@ class Lexical:
         self._vectors = None
         if (folder / "sentence_vectors.npy").is_file():  # saved with the sentences' vectors
             self.attach(Rows(folder / "sentence_vectors.npy"), np.load(folder / "generality.npy"))
+        self._passages = None
+        blobs, ptr = (folder / name for name in PASSAGE_FILES)
+        if blobs.is_file():  # saved with the passages
+            self._passages = Blobs(blobs, np.load(ptr))
+            if len(self._passages) != len(self.ids):
+                raise ValueError("the lexical index's passages do not match its ids")
         self._derive()
         return self
 
@@ -211,6 +248,18 @@ class Lexical:
     def has(self, pid: str) -> bool:
         """Whether `pid` is one of the indexed (live) passages."""
         return pid in self._index
+
+    @property
+    def has_passages(self) -> bool:
+        return self._passages is not None
+
+    def passages(self, pids: Iterable[str]) -> dict[str, Passage]:
+        """These passages as the index keeps them; none for a passage not indexed, or when
+        the index keeps no passages (built in memory)."""
+        if self._passages is None:
+            return {}
+        blobs = self._passages
+        return {pid: from_blob(blobs[i]) for pid in pids if (i := self._index.get(pid)) is not None}
 
     def sections(self) -> dict[str, list[str]]:
         """Title -> its section headings, in the articles' order: what the articles cover."""
@@ -363,12 +412,12 @@ class Lexical:
     def known_stems(self, stems: list[str]) -> list[str]:
         return [k for k in (self.near_stem(s) for s in stems) if k is not None]
 
-    def covers(self, word: str, within: list[int] | None = None) -> bool:
+    def covers(self, word: str, within: list[int] | None = None, asked: Iterable[str] = ()) -> bool:
         """Whether the corpus (or, given `within`, one of those documents) uses this word, or
-        one of (nearly) the same stem. (Matching by lemma as well held out no better:
-        docs/answering.md "Evaluation".)"""
-        import numpy as np
-
+        one of (nearly) the same stem. With `asked` (the question's stems), only a document
+        that also uses at least half of the question's other stems the collection knows
+        counts: a document found for this word alone is not what the question is about.
+        (Matching by lemma as well held out no better: docs/answering.md "Evaluation".)"""
         stems = content_stems(word)
         if not stems:
             return True
@@ -378,13 +427,24 @@ class Lexical:
         term = self._vocab.get(stem)
         if term is None:
             return False
-        a = self._arrays
+        others = {self._vocab[s] for s in asked if s in self._vocab} - {term}
         for d in within:
-            held = a["doc_stems"][a["doc_stems_ptr"][d] : a["doc_stems_ptr"][d + 1]]
-            i = int(np.searchsorted(held, term))
-            if i < len(held) and held[i] == term:
+            if self._uses(d, [term])[0] and (
+                not others or 2 * sum(self._uses(d, sorted(others))) >= len(others)
+            ):
                 return True
         return False
+
+    def _uses(self, d: int, terms: list[int]) -> list[bool]:
+        """Whether document `d` uses each of these BM25 terms."""
+        import numpy as np
+
+        a = self._arrays
+        held = a["doc_stems"][a["doc_stems_ptr"][d] : a["doc_stems_ptr"][d + 1]]
+        at = np.searchsorted(held, terms)
+        return [
+            bool(i < len(held) and held[i] == t) for i, t in zip(at.tolist(), terms, strict=True)
+        ]
 
     def without_topic(self, text: str, topic: frozenset[str] | None = None) -> str | None:
         """The text without its topic phrase: a run of two or more words that nearly every

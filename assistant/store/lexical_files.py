@@ -6,18 +6,20 @@ server a folder of this machine named after the server and collection):
                     it is ingested; content-addressed, so a kill mid-write leaves no lie
   docs/<sha>.npz    its sentences' vectors (float16) and generality, written as soon as
                     they are embedded (so a resumed ingest has them too)
+  docs/<sha>.passages.json
+                    its passages (text, title, offsets, ...), in the order of its rows
   built/<key>.<n>/  the whole index for one live manifest (`key`, manifest.py) in format n,
                     saved by Lexical.save with `meaning.npy`, the vectors of its meaning words,
-                    and every live sentence's vector and generality
+                    every live sentence's vector and generality, and every live passage
   words.json/.npy   every corpus word embedded so far and its vector: a new version embeds
                     only the words it adds
-Does: `keep` (ingest, as it writes a document version) keeps its rows and sentence vectors;
-`update` (after the commit) keeps the rows of versions it did not, builds the live manifest's
-index from the documents' rows (no passage read back from Chroma) and saves it; `load` (a
-serving process, whenever the index's version changes) loads the saved index, or builds and
-saves it when it is missing (an index written before this existed, or a server first used
-from this machine), reading from Chroma only the documents it has no rows or sentence
-vectors for.
+Does: `keep` (ingest, as it writes a document version) keeps its rows, passages and sentence
+vectors; `update` (after the commit) keeps the rows and passages of versions it did not,
+builds the live manifest's index from the documents' rows (no passage read back from Chroma)
+and saves it; `load` (a serving process, whenever the index's version changes) loads the
+saved index, or builds and saves it when it is missing (an index written before this
+existed, or a server first used from this machine), reading from Chroma only the documents
+it has no rows, passages or sentence vectors for.
 Writes go to a temporary name renamed into place, so readers never see half an index; only
 the newest `KEEP` built indexes are kept.
 Does not: embed (it is given an `encode` function) or search (search/).
@@ -32,15 +34,16 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
 from assistant.chunking import sentences
 from assistant.embedding import sentence_text
-from assistant.store.lexical import FORMAT, Lexical, Row, row
+from assistant.store.lexical import FORMAT, PASSAGE_FILES, Lexical, Row, passage_blob, row
 from assistant.store.reader import Reader
 from assistant.store.records import DIMENSIONS, generality, record_id
-from assistant.types import DocumentRecords
+from assistant.types import DocumentRecords, Passage
 
 KEEP = 2
 Encode = Callable[[list[str]], Any]  # texts -> a float32 matrix of unit vectors
@@ -61,6 +64,25 @@ def _doc_file(folder: Path, sha: str) -> Path:
 def write_rows(folder: Path, sha: str, rows: Iterable[Row]) -> None:
     """Keep one document version's tokenised passages."""
     _write_json(_doc_file(folder, sha), [list(r) for r in rows])
+
+
+def _passages_file(folder: Path, sha: str) -> Path:
+    return folder / "docs" / f"{sha}.passages.json"
+
+
+def write_passages(folder: Path, sha: str, passages: Iterable[Passage]) -> None:
+    """Keep one document version's passages, in the order of its rows."""
+    _write_json(_passages_file(folder, sha), [astuple(p) for p in passages])
+
+
+def read_passages(folder: Path, sha: str, count: int) -> list[Passage] | None:
+    """One document version's kept passages, if there are `count`."""
+    try:
+        raw = json.loads(_passages_file(folder, sha).read_text(encoding="utf-8"))
+        got = [Passage(*p) for p in raw]
+    except (OSError, ValueError, TypeError):
+        return None
+    return got if len(got) == count else None
 
 
 def _vectors_file(folder: Path, sha: str) -> Path:
@@ -131,8 +153,10 @@ def document_rows(r: DocumentRecords) -> list[Row]:
 
 
 def keep(folder: Path, r: DocumentRecords) -> None:
-    """Keep a document version being ingested: its rows and its sentences' vectors."""
+    """Keep a document version being ingested: its rows, its passages and its sentences'
+    vectors."""
     write_rows(folder, r.document.sha, document_rows(r))
+    write_passages(folder, r.document.sha, r.passages)
     write_vectors(folder, r.document.sha, r.sentence_vectors, r.generality)
 
 
@@ -201,6 +225,28 @@ def _sentence_parts(
         yield got
 
 
+def _passage_parts(
+    folder: Path,
+    live: Mapping[str, Mapping[str, Any]],
+    rows: dict[str, list[Row]],
+    reader: Reader,
+) -> Iterator[list[Passage]]:
+    """Each live document's passages, in the index's order: the kept ones, else the store's
+    (an index written before these were kept), which are then kept. OSError when the store
+    no longer holds them all (the document changed since)."""
+    for source in sorted(rows):
+        sha = str(live[source]["sha"])
+        got = read_passages(folder, sha, len(rows[source]))
+        if got is None:
+            found = reader.passages_by_id([r.id for r in rows[source]])
+            if len(found) != len(rows[source]):
+                raise OSError(f"{source}: the index no longer holds all its passages")
+            got = [found[r.id] for r in rows[source]]
+            with contextlib.suppress(OSError):
+                write_passages(folder, sha, got)
+        yield got
+
+
 def _embedded_again(rows: list[Row], reader: Reader, encode: Encode) -> tuple[Any, Any, bool]:
     """A document's sentences embedded from its passages' texts, split as ingest split them
     (whether there are as many as its rows name)."""
@@ -223,9 +269,10 @@ def _save(
     lexical: Lexical,
     meaning: Any,
     parts: Callable[[], Iterable[tuple[Any, Any]]],
+    passages: Callable[[], Iterable[list[Passage]]],
 ) -> None:
-    """Save the index, its meaning words' vectors and its sentences' vectors (streamed into
-    place document by document, never all in memory)."""
+    """Save the index, its meaning words' vectors, its sentences' vectors and its passages
+    (both streamed into place document by document, never all in memory)."""
     import numpy as np
 
     versions = folder / "built"
@@ -233,6 +280,11 @@ def _save(
     tmp = Path(tempfile.mkdtemp(dir=versions, prefix=".tmp-"))
     lexical.save(tmp)
     np.save(tmp / "meaning.npy", np.asarray(meaning, dtype=np.float32))
+    try:
+        _save_passages(tmp, len(lexical.ids), passages())
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     count = lexical.sentence_count
     generality = np.zeros(count, dtype=np.float32)
     # Written as a plain file, a document at a time (a memory map being written would count
@@ -266,6 +318,25 @@ def _save(
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _save_passages(folder: Path, count: int, passages: Iterable[list[Passage]]) -> None:
+    """Write the passages (`passage_blob`, in index order) and their offsets."""
+    import numpy as np
+
+    ptr = np.zeros(count + 1, dtype=np.int64)
+    at = 0
+    blobs, offsets = (folder / name for name in PASSAGE_FILES)
+    with blobs.open("wb") as f:
+        for group in passages:
+            for p in group:
+                if at == count:
+                    raise OSError(f"more passages than the index's {count}")
+                ptr[at + 1] = ptr[at] + f.write(passage_blob(p))
+                at += 1
+    if at != count:
+        raise OSError(f"{at} passages for an index of {count}")
+    np.save(offsets, ptr)
+
+
 def _load(folder: Path, key: str) -> tuple[Lexical, Any] | None:
     import numpy as np
 
@@ -275,7 +346,8 @@ def _load(folder: Path, key: str) -> tuple[Lexical, Any] | None:
         meaning = np.load(target / "meaning.npy", mmap_mode="r")
     except (OSError, ValueError, KeyError):
         return None
-    if len(meaning) != len(lexical.meaning_words) or not lexical.has_vectors:
+    whole = lexical.has_vectors and lexical.has_passages
+    if len(meaning) != len(lexical.meaning_words) or not whole:
         return None
     return lexical, meaning
 
@@ -301,25 +373,30 @@ def build(
         else:
             rows[source] = got
     if missing:
-        fresh: dict[str, list[Row]] = {s: [] for s in missing}
+        fresh: dict[str, list[tuple[Row, Passage]]] = {s: [] for s in missing}
         for pid, p in reader.passages():
             if p.source in fresh:
                 sha = str(live[p.source]["sha"])
                 ids = tuple(record_id(s.id, sha) for s in sentences(p))
-                fresh[p.source].append(row(pid, p, ids))
+                fresh[p.source].append((row(pid, p, ids), p))
         for source, got in fresh.items():
-            got.sort(key=lambda r: r.start)
-            rows[source] = got
+            got.sort(key=lambda item: item[0].start)
+            rows[source] = [r for r, _ in got]
+            sha = str(live[source]["sha"])
             with contextlib.suppress(OSError):  # read-only: rebuilt next time, still right
-                write_rows(folder, str(live[source]["sha"]), got)
+                write_rows(folder, sha, rows[source])
+                write_passages(folder, sha, [p for _, p in got])
     lexical = Lexical.from_rows(r for source in sorted(rows) for r in rows[source])
     meaning = _word_vectors(folder, lexical.meaning_words, encode)
 
     def parts() -> Iterator[tuple[Any, Any]]:
         return _sentence_parts(folder, live, rows, reader, encode)
 
+    def passages() -> Iterator[list[Passage]]:
+        return _passage_parts(folder, live, rows, reader)
+
     try:
-        _save(folder, key, lexical, meaning, parts)
+        _save(folder, key, lexical, meaning, parts, passages)
     except OSError:
         pass  # a read-only folder: this process answers from memory
     else:
@@ -353,14 +430,16 @@ def update(
     reader: Reader,
     encode: Encode,
 ) -> None:
-    """After an ingest's commit: keep the rows of the `written` versions (those not kept
-    as they were written), build and save the index of the live manifest, and drop the
-    rows and vectors of versions no longer live."""
+    """After an ingest's commit: keep the rows and passages of the `written` versions
+    (those not kept as they were written), build and save the index of the live manifest,
+    and drop the rows, passages and vectors of versions no longer live."""
     for r in written:  # the versions ingest did not `keep` as it wrote them
         write_rows(folder, r.document.sha, document_rows(r))
+        write_passages(folder, r.document.sha, r.passages)
     if _load(folder, key) is None:
         build(folder, key, live, reader, encode)
-    keep = {f"{d['sha']}{ext}" for d in live.values() for ext in (".json", ".npz")}
+    kept = (".json", ".npz", ".passages.json")
+    keep = {f"{d['sha']}{ext}" for d in live.values() for ext in kept}
     docs = folder / "docs"
     if docs.is_dir():
         for f in docs.iterdir():

@@ -4,7 +4,9 @@ Does: the reads a search needs, each inside the connection's reopen-and-retry, p
 results inside it too (a record a stale view still lists but without its metadata is left
 out; the search then notices it is incomplete and is made again):
   nearest            the k nearest passage records to a vector: (id, cosine)
-  passages_by_id     some passages, by record id (a search's candidates)
+  held               which of some passage record ids the index still holds (a search's
+                     candidates, read from the lexical index)
+  passages_by_id     some passages, by record id
   sentences_of       the stored sentence records of some passages, with vectors and
                      generality (a search uses the lexical index's copy; this is for a
                      passage it holds none for)
@@ -57,6 +59,15 @@ class Reader:
         return [
             (pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0], strict=True)
         ]
+
+    def held(self, ids: Sequence[str]) -> set[str]:
+        """Those of these passage record ids the index still holds (ids only: no text is
+        read)."""
+        if not ids:
+            return set()
+        c = self.connection
+        page = c.read(lambda: c.passages.get(ids=list(ids), include=[]))
+        return set(page["ids"])
 
     def passages_by_id(self, ids: Sequence[str]) -> dict[str, Passage]:
         """The passages with these record ids that the index still holds."""
