@@ -22,7 +22,9 @@ from bench.measure import questions
 
 STAGES = (
     ("Chroma: nearest passages", "assistant.store.reader", "Reader", "nearest"),
+    ("Chroma: which candidates it still holds", "assistant.store.reader", "Reader", "held"),
     ("Chroma: candidate passages by id", "assistant.store.reader", "Reader", "passages_by_id"),
+    ("candidate passages (lexical index)", "assistant.store.lexical", "Lexical", "passages"),
     (
         "Chroma: sentences (an index without their vectors)",
         "assistant.store.reader",

@@ -242,3 +242,28 @@ def test_a_stopped_ingest_resumes_without_embedding_again(
     assert report.embedded == report.passages - sum(calls)  # none written whole again
     assert store.manifest.written() == [] and store.manifest.hidden() == []
     assert store.manifest.count() == report.passages == len(list(store.reader.passages()))
+
+
+@pytest.mark.integration
+def test_an_older_index_keeps_its_manifest_and_the_next_ingest_moves_it(
+    settings: Settings, corpus: Path, embedder: Embedder
+) -> None:
+    from assistant.store.manifest import MOVED
+
+    run(settings, embedder)
+    store = Store(settings)
+    key, c = store.manifest.state()[2], store.connection
+    meta = dict(c.client.get_collection(c.manifest_name).metadata or {})
+    assert "manifest" in meta and not c.client.get_collection(c.settings.collection).metadata
+    c.passages.modify(metadata=meta)  # as an index from before the move keeps it
+    c.client.delete_collection(c.manifest_name)
+
+    old = Store(settings)
+    assert len(old.manifest.documents()) == 2 and old.manifest.count() > 10
+    assert old.manifest.state()[2] == key
+    report = run(settings, embedder)  # nothing changed: nothing embedded, the manifest moved
+    assert (report.documents, report.unchanged, report.embedded) == (2, 2, 0)
+    c = Store(settings).connection
+    assert c.client.get_collection(c.settings.collection).metadata == {MOVED: c.manifest_name}
+    assert "manifest" in (c.client.get_collection(c.manifest_name).metadata or {})
+    assert Store(settings).manifest.state()[2] == key

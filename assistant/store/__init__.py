@@ -1,7 +1,7 @@
 """Store stage: passages, sentences and their vectors in Chroma, on disk or on a Chroma server.
 
 `Store(settings)` is one index, opened lazily, in four parts, one job each:
-  connection.py  the Chroma client and the two collections; reopen-and-retry for reads
+  connection.py  the Chroma client and its collections; reopen-and-retry for reads
   manifest.py    which document versions are live, changed in one write (crash safety)
   reader.py      the reads a search makes (nearest passages, passages by id, every
                  passage) and what the lexical index is rebuilt from

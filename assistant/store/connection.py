@@ -1,6 +1,7 @@
-"""The open index: one Chroma client and its two collections, opened lazily, reopened on demand.
+"""The open index: one Chroma client and its collections, opened lazily, reopened on demand.
 
-Does: open the client (chroma.py) and the passages and sentences collections on first use;
+Does: open the client (chroma.py) and the passages, sentences and manifest collections on
+first use;
 run a read and, if Chroma fails (an embedded client's view of an index another process has
 changed is stale), reopen everything and try once more; know Chroma's largest batch.
 Does not: know what the records mean (records.py), which versions are live (manifest.py), or
@@ -20,13 +21,14 @@ T = TypeVar("T")
 
 
 class Connection:
-    """Chroma's client and the two collections of one index. Connects on first use."""
+    """Chroma's client and the collections of one index. Connects on first use."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._client: Any = None
         self._passages: Any = None
         self._sentences: Any = None
+        self._manifest: Any = None
         self.reconnects = 0  # how many times the index was reopened (a reader's view renewed)
 
     @property
@@ -36,7 +38,7 @@ class Connection:
 
     @property
     def passages(self) -> Any:
-        """Passages: one record per paragraph or bullet item (and the manifest)."""
+        """Passages: one record per paragraph or bullet item."""
         if self._passages is None:
             self._client = connect(self.settings)
             self._passages = self._open(self.settings.collection)
@@ -49,6 +51,20 @@ class Connection:
             _ = self.passages
             self._sentences = self._open(self.settings.collection + "_sentences")
         return self._sentences
+
+    @property
+    def manifest_name(self) -> str:
+        return self.settings.collection + "_manifest"
+
+    @property
+    def manifest(self) -> Any:
+        """The manifest's collection: no records, only its metadata (manifest.py). It is
+        apart from the passages because Chroma reads a collection's metadata on every query
+        and get of it, and a large collection's manifest is megabytes."""
+        if self._manifest is None:
+            _ = self.passages
+            self._manifest = self._open(self.manifest_name)
+        return self._manifest
 
     def _open(self, name: str) -> Any:
         try:
@@ -68,7 +84,7 @@ class Connection:
             from chromadb.api.shared_system_client import SharedSystemClient
 
             SharedSystemClient.clear_system_cache()
-        self._client = self._passages = self._sentences = None
+        self._client = self._passages = self._sentences = self._manifest = None
         self.reconnects += 1
 
     def read(self, fn: Callable[[], T]) -> T:
@@ -86,13 +102,14 @@ class Connection:
                 raise IndexStoreError(f"The index could not be read ({short_error(e)}).") from None
 
     def drop(self) -> None:
-        """Delete both collections (an index from before manifests; ingest rebuilds it)."""
-        for name in (self.settings.collection + "_sentences", self.settings.collection):
+        """Delete every collection (an index from before manifests; ingest rebuilds it)."""
+        names = ("_sentences", "_manifest", "")
+        for name in (self.settings.collection + n for n in names):
             try:
                 self.client.delete_collection(name)
             except Exception:  # noqa: BLE001 - a collection that is not there needs no deleting
                 continue
-        self._passages = self._sentences = None
+        self._passages = self._sentences = self._manifest = None
 
     def batch_size(self) -> int:
         """How many records one upsert or delete may carry."""
