@@ -22,7 +22,7 @@ from typing import Any
 
 from assistant.embedding import Embedder
 from assistant.store.lexical import Lexical
-from assistant.text import STOPWORDS, english_ranks, words
+from assistant.text import STOPWORDS, content_stems, english_ranks, words
 from assistant.types import Query
 
 EXPAND_SIMILARITY = 0.7  # a missing word is also searched as the corpus word this close
@@ -109,7 +109,11 @@ def weigh_missing(
         held = lexical.words_within(within)
         names, pool = [names[i] for i in held], np.asarray(word_vectors)[held]
     closeness, nearest = closest_words(missing_vectors, pool, names)
-    near = [w for c, w in zip(closeness, nearest, strict=True) if c >= EXPAND_SIMILARITY]
+    near = [  # (a form of the word itself is no other word to search for)
+        n
+        for c, n, w in zip(closeness, nearest, missing, strict=True)
+        if c >= EXPAND_SIMILARITY and content_stems(n) != content_stems(w)
+    ]
     found = Missing(
         words=tuple(missing),
         closeness=closeness,
