@@ -188,6 +188,9 @@ class Evidence:
     # for each missing word, how much of the question's meaning it carries: 1 - the cosine
     # of the question with and without it ("want" carries little, "children" much)
     weight: tuple[float, ...] = ()
+    # those missing words that a document found does use, only not with the question's other
+    # words (`Lexical.covers` with `asked`): the articles mention them, just not about this
+    mentioned: tuple[str, ...] = ()
     # the query's content stems with their idf (a stem the corpus lacks gets the highest)
     terms: tuple[tuple[str, float], ...] = ()
     intent: str = ""  # the kind of answer asked for (query.intent)

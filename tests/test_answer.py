@@ -165,3 +165,23 @@ def test_a_quote_joins_at_most_two_sentences() -> None:
         "Cramps often strike the calves. This pain can last from seconds to an hour.",
         "Stretching before going to bed helps.",
     ]
+
+
+def test_a_word_the_articles_use_elsewhere_is_not_called_unmentioned() -> None:
+    # "heat" is missing because the document that uses it does not use the question's other
+    # words: the refusal must not say the articles never mention it.
+    strong = evidence((S3, 0.9, "p1"))
+    heat = replace(
+        strong,
+        missing=("heat",),
+        mentioned=("heat",),
+        closeness=(0.2,),
+        weight=(0.3,),
+        terms=(("heat", 2.0), ("help", 1.0)),
+    )
+    a = compose("Does heat help?", "q", heat)
+    assert a.refused and a.citations == ()
+    assert "don't mention" not in a.answer
+    assert a.answer.startswith("The articles mention *heat*, but not in a way that answers this")
+    unsaid = compose("Does heat help?", "q", replace(heat, mentioned=()))
+    assert unsaid.answer.startswith("The articles don't mention *heat*")

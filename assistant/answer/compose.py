@@ -151,6 +151,7 @@ def compose(
         text = refusal(verdict, evidence) + (f"\n\n{note}" if note else "")
         return Answer(question, text, True, searched_for, (), note=note)
     absent = _weighty(evidence, verdict.missing) if verdict else ()
+    absent = tuple(w for w in absent if w not in evidence.mentioned)
     if absent:  # answered, but part of the question is not in the articles: say so
         words = ", ".join(f"*{escape(w)}*" for w in absent)
         lacking = f"**Assistant's note:** the articles don't mention {words}."
@@ -191,9 +192,13 @@ def refusal(verdict: Verdict | None, evidence: Evidence | None) -> str:
     comes closest, by title, never by quote."""
     if verdict is None or evidence is None:
         return REFUSAL
-    if verdict.missing:
-        names = ", ".join(f"*{escape(w)}*" for w in verdict.missing[:3])
+    unsaid = [w for w in verdict.missing[:3] if w not in evidence.mentioned]
+    if unsaid:
+        names = ", ".join(f"*{escape(w)}*" for w in unsaid)
         text = f"The articles don't mention {names}, so I can't answer this from them."
+    elif verdict.missing:  # they use the words, only not about the rest of the question
+        names = ", ".join(f"*{escape(w)}*" for w in verdict.missing[:3])
+        text = f"The articles mention {names}, but not in a way that answers this."
     elif verdict.kind:
         text = f"The articles don't give {KIND_WORDS[verdict.kind]} for this, so I can't answer it."
     else:

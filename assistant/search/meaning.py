@@ -47,6 +47,8 @@ class Missing:
     closeness: tuple[float, ...]  # each one's best cosine to a word the articles use
     weight: tuple[float, ...]  # how much of the question's meaning each one carries
     near: tuple[str, ...]  # the articles' words close enough to search for too
+    # the missing words a found document uses, only not with the question's other words
+    mentioned: tuple[str, ...] = ()
 
 
 def encode_question(query: Query, lexical: Lexical, embedder: Embedder) -> Question:
@@ -120,6 +122,7 @@ def weigh_missing(
         weight=tuple(1.0 - float(np.dot(question.vector, v)) for v in without_vectors)
         + (0.0,) * (len(missing) - len(weighed)),
         near=tuple(dict.fromkeys(near)),
+        mentioned=tuple(w for w in missing if asked and lexical.covers(w, within)),
     )
     return found, (vectors[-1] if refocus is not None else None)
 

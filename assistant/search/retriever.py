@@ -248,6 +248,7 @@ class Retriever:
                 self.weights.sentence,
             ),
             missing=missing.words,
+            mentioned=missing.mentioned,
             closeness=missing.closeness,
             weight=missing.weight,
             terms=tuple((s, rarity.idf(s)) for s in dict.fromkeys(stems) if s not in explained),
