@@ -63,10 +63,7 @@ class Manifest:
             {k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in changes.items()}
         )
         meta["version"] = datetime.now(UTC).isoformat(timespec="microseconds")
-        c = self.connection
-        c.manifest.modify(metadata=meta)
-        if self._legacy():  # written in its own place: the old copy goes (one small value stays)
-            c.passages.modify(metadata={MOVED: c.manifest_name})
+        self.connection.manifest.modify(metadata=meta)
 
     def live(self) -> dict[str, dict[str, Any]]:
         """source -> {"sha", "title", "passages", "ingested_at"[, "text_file", "url"]} of the
@@ -171,10 +168,14 @@ class Manifest:
 
     def reset_if_unversioned(self) -> bool:
         """An index written before manifests existed is emptied (ingest rebuilds it); one
-        whose manifest is still in the passages collection's metadata has it moved."""
-        if "manifest" in self._metadata() or self.connection.passages.count() == 0:
+        whose manifest is still in the passages collection's metadata has it moved: written
+        in its own place, then the old copy cleared (one small value stays). Every write of
+        the manifest is an ingest's, and each ingest calls this first, under its lock."""
+        c = self.connection
+        if "manifest" in self._metadata() or c.passages.count() == 0:
             if self._legacy():
                 self._set()
+                c.passages.modify(metadata={MOVED: c.manifest_name})
             return False  # (count() here is Chroma's: every record, live or not)
         self.connection.drop()
         return True
