@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -331,3 +332,25 @@ def test_the_articles_are_judged_the_same_among_unrelated_documents(
         assert not by_crowded.refused
         assert by_crowded.citations[0].quote == by_alone.citations[0].quote
     assert among.ask("Do kids get night leg cramps for the same reasons adults do?").refused
+
+
+@pytest.mark.integration
+def test_chroma_loads_its_index_in_the_background_while_the_model_loads(
+    indexed: Settings, embedder: Embedder
+) -> None:
+    retriever = Retriever(Store(indexed), embedder)
+    reader, calls = retriever.store.reader, []
+    real = reader.nearest
+
+    def nearest(vector, k, hidden=()):  # noqa: ANN001, ANN202 - records who asks, and when
+        calls.append(threading.current_thread().name)
+        found = real(vector, k, hidden)
+        calls.append(f"done {threading.current_thread().name}")
+        return found
+
+    reader.nearest = nearest
+    search(retriever, "Why do leg cramps happen at night?")
+    search(retriever, "How does massage help?")
+    main = threading.current_thread().name
+    assert calls[:2] == ["chroma-preload", "done chroma-preload"]  # once, and first
+    assert calls[2:] == [main, f"done {main}"] * 2

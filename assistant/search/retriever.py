@@ -14,7 +14,9 @@ Does not: decide whether the evidence answers the question, or write anything (a
 The lexical index (BM25, vocabulary, the corpus words' vectors, the sentences' vectors) is
 the one ingest saved for the live documents (store/lexical_files.py), loaded memory-mapped;
 it is loaded again only when the live documents change (the manifest's key, checked at most
-once every `RECHECK_SECONDS`). Sentences are split again from their passages' texts, as
+once every `RECHECK_SECONDS`). Chroma reads its whole vector index on its first query, so the
+first question starts that query in the background as soon as the lexical index is loaded,
+while the model loads. Sentences are split again from their passages' texts, as
 ingest split them, so a search reads no sentence record from Chroma (held out, scoring the
 sentences of the 40 + 40 passages found equals a search over every sentence: docs/
 performance.md).
@@ -22,8 +24,10 @@ performance.md).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -78,6 +82,7 @@ class Retriever:
         self._hidden: list[str] = []
         self._checked = 0.0
         self._lock = threading.Lock()
+        self._preload: threading.Thread | None = None
 
     def lexical(self) -> Lexical:
         """The lexical index of the live documents, loaded again when they have changed
@@ -97,8 +102,16 @@ class Retriever:
                         self.store.reader,
                         self.embedder.encode_array,
                     )
+                    if not self._key:
+                        self._start_preload()
                     self._key = key
             return self._lexical
+
+    def _start_preload(self) -> None:
+        """Have Chroma load its vector index now, in the background, while the model loads:
+        it reads the whole index on its first query (about 0.5 s at 100k passages)."""
+        vector = [1.0] + [0.0] * (DIMENSIONS - 1)
+        self._preload = _background("chroma-preload", lambda: self.store.reader.nearest(vector, 1))
 
     def refresh(self) -> None:
         """Check the index's version on the next question (this process just changed it)."""
@@ -131,6 +144,10 @@ class Retriever:
         sentence vectors read for them (so the hits' need not be read again)."""
         import numpy as np
 
+        preload = self._preload
+        if preload is not None:
+            preload.join()
+            self._preload = None
         dense = self.store.reader.nearest(vector, POOL_K, self._hidden)
         known = [(p, sim) for p, sim in dense if lexical.has(p)]
         bm25 = lexical.search(stems, POOL_K)
@@ -259,6 +276,19 @@ class Retriever:
         # not know, a passage gone, or one that has sentences came back without them.
         whole = current and len(hits) == len(ranked)
         return evidence, whole and all(found.get(h.id) or not sentences(h.passage) for h in hits)
+
+
+def _background(name: str, load: Callable[[], object]) -> threading.Thread:
+    """Run `load` in a daemon thread, to overlap the slow first steps of the first question.
+    A failure is left to the question's own call of the same step, which reports it."""
+
+    def run() -> None:
+        with contextlib.suppress(Exception):  # the question's own call reports it
+            load()
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 def rescore(evidence: Evidence, weights: Weights) -> Evidence:
