@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -109,9 +108,16 @@ class Retriever:
 
     def _start_preload(self) -> None:
         """Have Chroma load its vector index now, in the background, while the model loads:
-        it reads the whole index on its first query (about 0.5 s at 100k passages)."""
+        it reads the whole index on its first query (about 0.5 s at 100k passages). A
+        failure is left to the question's own query, which reports it."""
         vector = [1.0] + [0.0] * (DIMENSIONS - 1)
-        self._preload = _background("chroma-preload", lambda: self.store.reader.nearest(vector, 1))
+
+        def query() -> None:
+            with contextlib.suppress(Exception):
+                self.store.reader.nearest(vector, 1)
+
+        self._preload = threading.Thread(target=query, name="chroma-preload", daemon=True)
+        self._preload.start()
 
     def refresh(self) -> None:
         """Check the index's version on the next question (this process just changed it)."""
@@ -276,19 +282,6 @@ class Retriever:
         # not know, a passage gone, or one that has sentences came back without them.
         whole = current and len(hits) == len(ranked)
         return evidence, whole and all(found.get(h.id) or not sentences(h.passage) for h in hits)
-
-
-def _background(name: str, load: Callable[[], object]) -> threading.Thread:
-    """Run `load` in a daemon thread, to overlap the slow first steps of the first question.
-    A failure is left to the question's own call of the same step, which reports it."""
-
-    def run() -> None:
-        with contextlib.suppress(Exception):  # the question's own call reports it
-            load()
-
-    thread = threading.Thread(target=run, name=name, daemon=True)
-    thread.start()
-    return thread
 
 
 def rescore(evidence: Evidence, weights: Weights) -> Evidence:
