@@ -18,6 +18,10 @@ regression whose weights and threshold are fitted by cross-validation (weights.j
   type_gap  the question asks for a kind of answer (a number or price, a date, the author)
             that none of the three best sentences holds
   length    how long the question is (a long story matches any sentence less closely)
+One check stands outside the regression (`CHECKS`, each switchable for the held-out report):
+  price     a question about what something costs is refused when none of the three best
+            sentences says anything about money (a price, a currency, cost, insurance,
+            free): no quote can answer it, and price questions are too few to weigh a signal
 When it refuses, the verdict names what is missing: the question's words the articles lack
 that carry most of its meaning, or the kind of answer none of the evidence holds.
 Does not: pick quotes or word the answer or the refusal (answer.py).
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 
 from assistant.search.scoring import FEATURES as SENTENCE_FEATURES
 from assistant.text import content_stems
-from assistant.types import Evidence, Passage
+from assistant.types import Evidence, Passage, ScoredSentence
 from assistant.weights import logistic
 
 FEATURES = (
@@ -45,6 +49,7 @@ FEATURES = (
     "type_gap",
     "length",
 )
+CHECKS = ("price",)
 TOP_SENTENCES = 3
 LONG_QUESTION = 40  # words; "length" is the question's length over this, at most 1
 MIN_WORDS = 5
@@ -78,6 +83,16 @@ _HOLDS = {
     ),
     "author": re.compile(r"\b(by|wrote|written|author)\b\s+(Dr\.?\s+)?[A-Z][a-z]+"),
 }
+
+# A question about what something costs, and a sentence that speaks of money at all.
+_PRICE_ASKED = re.compile(
+    r"\b(cost|costs|costing|price|prices|priced|pricing|expensive)\b(?!-)", re.I
+)
+_MONEY = re.compile(
+    r"[$£€¥]|\b(costs?|costly|price[sd]?|pricing|expensive|cheap\w*|afford\w*|insurance|insured|"
+    r"free|dollars?|pounds?|euros?|cents?|pence)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -138,6 +153,12 @@ def features(evidence: Evidence) -> tuple[dict[str, float], str]:
     return f, gap
 
 
+def lacks_price(question: str, best: list[ScoredSentence]) -> bool:
+    """The question asks what something costs and none of `best` speaks of money."""
+    asked = bool(_PRICE_ASKED.search(question))
+    return asked and not any(_MONEY.search(s.sentence.text) for s in best)
+
+
 def signals(
     evidence: Evidence, use: frozenset[str] = frozenset(FEATURES)
 ) -> tuple[dict[str, float], str]:
@@ -155,8 +176,10 @@ def judge(
 ) -> Verdict:
     """Whether to answer: the probability from `weights` on `signals` at least `threshold`."""
     f, gap = signals(evidence, use)
-    has_quotes = any(quotable(s.sentence) for s in evidence.sentences)
-    p = logistic(f, weights) if has_quotes else 0.0
+    best = [s for s in evidence.sentences if quotable(s.sentence)][:TOP_SENTENCES]
+    p = logistic(f, weights) if best else 0.0
+    if "price" in use and lacks_price(evidence.query, best):
+        p, gap = 0.0, "price"
     # The words to name: those carrying at least half as much of the question's meaning as
     # the weightiest ("magnesium" in "Which magnesium brand should I buy?", not "buy").
     top = max(evidence.weight, default=0.0)

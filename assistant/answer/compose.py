@@ -34,10 +34,10 @@ MAX_QUOTE_SENTENCES = 2  # neighbouring sentences joined into one quote, at most
 ANSWER_TYPES = ("place", "duration")
 
 REFUSAL = "The articles don't cover this, so I can't answer it from them."
-KIND_WORDS = {"number": "a figure", "date": "a date", "author": "an author"}
+KIND_WORDS = {"number": "a figure", "date": "a date", "author": "an author", "price": "a price"}
 # The rules below that change an answer, each switchable so the held-out report can show its
 # effect (`python -m tools eval --without RULE`); answerability's signals count too.
-RULES = frozenset({"type_lead", *answerability.FEATURES})
+RULES = frozenset({"type_lead", *answerability.FEATURES, *answerability.CHECKS})
 
 
 @dataclass
@@ -144,7 +144,7 @@ def compose(
             evidence,
             weights.answer,
             weights.answer_threshold,
-            rules & frozenset(answerability.FEATURES),
+            rules & frozenset((*answerability.FEATURES, *answerability.CHECKS)),
         )
     quotes = _select(evidence, rules) if evidence and verdict and verdict.answers else []
     if not quotes:
