@@ -133,6 +133,32 @@ def test_a_price_question_is_refused_when_no_quote_speaks_of_money() -> None:
     assert not compose("q", "q", effective).refused
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When was stretching first used?", "a date"),
+        ("stretching invented year", "a date"),
+        ("Who discovered that stretching helps?", "a name"),
+        ("who first described night cramps", "a name"),
+    ],
+)
+def test_a_date_or_a_name_the_quotes_lack_is_refused(question: str, kind: str) -> None:
+    strong = replace(evidence((S3, 0.9, "p1")), query=question)
+    a = compose(question, "q", strong)
+    assert a.refused and a.answer.startswith(f"The articles don't give {kind}")
+    assert not compose("q", "q", strong, rules=answer.RULES - {"date", "person"}).refused
+
+
+def test_a_quote_with_the_date_or_name_asked_for_is_not_refused_by_the_checks() -> None:
+    text = "Stretching was first described by Smith in 1921."
+    dated = Passage("corpus/a.txt", "Night cramps", "", text, 0, len(text))
+    for question in ("When was stretching first used?", "Who first described stretching?"):
+        assert not compose("q", "q", replace(evidence((dated, 0.9, "p1")), query=question)).refused
+    # "who" and "when" asking for something else are no such question
+    for question in ("Who should avoid stretching?", "When should I stretch?"):
+        assert not compose("q", "q", replace(evidence((S3, 0.9, "p1")), query=question)).refused
+
+
 def test_a_how_long_question_leads_with_a_sentence_naming_a_length_of_time() -> None:
     # S3 scores best but names no length of time; S2 does.
     scored = evidence((S3, 0.9, "p1"), (S1, 0.6, "p1"), (S2, 0.5, "p1"))

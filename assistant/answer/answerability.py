@@ -18,10 +18,14 @@ regression whose weights and threshold are fitted by cross-validation (weights.j
   type_gap  the question asks for a kind of answer (a number or price, a date, the author)
             that none of the three best sentences holds
   length    how long the question is (a long story matches any sentence less closely)
-One check stands outside the regression (`CHECKS`, each switchable for the held-out report):
-  price     a question about what something costs is refused when none of the three best
-            sentences says anything about money (a price, a currency, cost, insurance,
-            free): no quote can answer it, and price questions are too few to weigh a signal
+Three checks stand outside the regression (`CHECKS`, each switchable for the held-out
+report): a question that asks for an answer only one kind of sentence can give is refused
+when none of the three best sentences is of that kind. Such questions are too few to weigh a
+signal of their own, and a check changes no other answer.
+  price     what something costs: a sentence that speaks of money (a currency, cost, price,
+            expensive, cheap, insurance, free, ...)
+  date      when something was first done, published or invented: a year or a month
+  person    who wrote, discovered, invented or first described something: a name
 When it refuses, the verdict names what is missing: the question's words the articles lack
 that carry most of its meaning, or the kind of answer none of the evidence holds.
 Does not: pick quotes or word the answer or the refusal (answer.py).
@@ -49,7 +53,7 @@ FEATURES = (
     "type_gap",
     "length",
 )
-CHECKS = ("price",)
+CHECKS = ("price", "date", "person")
 TOP_SENTENCES = 3
 LONG_QUESTION = 40  # words; "length" is the question's length over this, at most 1
 MIN_WORDS = 5
@@ -84,15 +88,39 @@ _HOLDS = {
     "author": re.compile(r"\b(by|wrote|written|author)\b\s+(Dr\.?\s+)?[A-Z][a-z]+"),
 }
 
-# A question about what something costs, and a sentence that speaks of money at all.
-_PRICE_ASKED = re.compile(
-    r"\b(cost|costs|costing|price|prices|priced|pricing|expensive)\b(?!-)", re.I
-)
-_MONEY = re.compile(
-    r"[$£€¥]|\b(costs?|costly|price[sd]?|pricing|expensive|cheap\w*|afford\w*|insurance|insured|"
-    r"free|dollars?|pounds?|euros?|cents?|pence)\b",
-    re.I,
-)
+# The checks: what asks for that kind of answer, and what a sentence of that kind holds.
+_DEMANDS = {
+    "price": (
+        re.compile(r"\b(cost|costs|costing|price|prices|priced|pricing|expensive)\b(?!-)", re.I),
+        re.compile(
+            r"[$£€¥]|\b(costs?|costly|price[sd]?|pricing|expensive|cheap\w*|afford\w*|"
+            r"insurance|insured|free|dollars?|pounds?|euros?|cents?|pence)\b",
+            re.I,
+        ),
+    ),
+    "date": (
+        re.compile(
+            r"\b(what|which) year\b|\bwhen (was|were|did)\b|\b(published|dated?)\b|"
+            r"\byear\b.{0,30}\b(first|invented|discovered|developed|used)\b|"
+            r"\b(first|invented|discovered|developed|used)\b.{0,30}\byear\b",
+            re.I,
+        ),
+        _HOLDS["date"],
+    ),
+    "person": (
+        re.compile(
+            r"\bwho (first |originally )?(wrote|writes|authored|published|created|made|"
+            r"discover\w*|invent\w*|describ\w*|came up with|develop\w*|founded|named|coined)\b|"
+            r"\b(author|writer)s?\b|\bby whom\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(by|wrote|written|author|described|discovered|invented|developed|founded)\b\s+"
+            r"((Dr|Prof|Professor|Sir)\.?\s+)?[A-Z][a-z]+|"
+            r"\b[A-Z][a-z]+\s+(first\s+)?(described|discovered|invented|developed|founded|coined)\b"
+        ),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -153,10 +181,15 @@ def features(evidence: Evidence) -> tuple[dict[str, float], str]:
     return f, gap
 
 
-def lacks_price(question: str, best: list[ScoredSentence]) -> bool:
-    """The question asks what something costs and none of `best` speaks of money."""
-    asked = bool(_PRICE_ASKED.search(question))
-    return asked and not any(_MONEY.search(s.sentence.text) for s in best)
+def unheld(question: str, best: list[ScoredSentence], use: frozenset[str]) -> str:
+    """The first kind of answer among the checks in `use` that the question asks for and none
+    of `best` holds, or ""."""
+    for kind in CHECKS:
+        asks, holds = _DEMANDS[kind]
+        held = any(holds.search(s.sentence.text) for s in best)
+        if kind in use and asks.search(question) and not held:
+            return kind
+    return ""
 
 
 def signals(
@@ -178,8 +211,9 @@ def judge(
     f, gap = signals(evidence, use)
     best = [s for s in evidence.sentences if quotable(s.sentence)][:TOP_SENTENCES]
     p = logistic(f, weights) if best else 0.0
-    if "price" in use and lacks_price(evidence.query, best):
-        p, gap = 0.0, "price"
+    lacking = unheld(evidence.query, best, use)
+    if lacking:
+        p, gap = 0.0, lacking
     # The words to name: those carrying at least half as much of the question's meaning as
     # the weightiest ("magnesium" in "Which magnesium brand should I buy?", not "buy").
     top = max(evidence.weight, default=0.0)

@@ -34,7 +34,13 @@ MAX_QUOTE_SENTENCES = 2  # neighbouring sentences joined into one quote, at most
 ANSWER_TYPES = ("place", "duration")
 
 REFUSAL = "The articles don't cover this, so I can't answer it from them."
-KIND_WORDS = {"number": "a figure", "date": "a date", "author": "an author", "price": "a price"}
+KIND_WORDS = {
+    "number": "a figure",
+    "date": "a date",
+    "author": "an author",
+    "price": "a price",
+    "person": "a name",
+}
 # The rules below that change an answer, each switchable so the held-out report can show its
 # effect (`python -m tools eval --without RULE`); answerability's signals count too.
 RULES = frozenset({"type_lead", *answerability.FEATURES, *answerability.CHECKS})
