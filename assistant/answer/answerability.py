@@ -26,6 +26,8 @@ signal of their own, and a check changes no other answer.
             expensive, cheap, insurance, free, ...)
   date      when something was first done, published or invented: a year or a month
   person    who wrote, discovered, invented or first described something: a name
+  request   a request to write or make something, to pretend, or to ignore the sources or
+            rules: no sentence answers it (the question is only ever a search query)
 When it refuses, the verdict names what is missing: the question's words the articles lack
 that carry most of its meaning, or the kind of answer none of the evidence holds.
 Does not: pick quotes or word the answer or the refusal (answer.py).
@@ -53,7 +55,7 @@ FEATURES = (
     "type_gap",
     "length",
 )
-CHECKS = ("price", "date", "person")
+CHECKS = ("price", "date", "person", "request")
 TOP_SENTENCES = 3
 LONG_QUESTION = 40  # words; "length" is the question's length over this, at most 1
 MIN_WORDS = 5
@@ -119,6 +121,16 @@ _DEMANDS = {
             r"((Dr|Prof|Professor|Sir)\.?\s+)?[A-Z][a-z]+|"
             r"\b[A-Z][a-z]+\s+(first\s+)?(described|discovered|invented|developed|founded|coined)\b"
         ),
+    ),
+    "request": (
+        re.compile(
+            r"^(please |can you |could you |would you )?(write|compose|draft|generate|create|"
+            r"make) (me |us )?(a|an|some|my)\b|\b(ignor\w*|disregard|forget) (\w+ ){0,2}(sources|"
+            r"articles|instructions|rules)\b|"
+            r"\b(your|personal) opinion\b|\bpretend\b|\brole-?play\b|\bsystem prompt\b",
+            re.I,
+        ),
+        re.compile(r"(?!)"),  # nothing holds it
     ),
 }
 

@@ -34,6 +34,10 @@ MAX_QUOTE_SENTENCES = 2  # neighbouring sentences joined into one quote, at most
 ANSWER_TYPES = ("place", "duration")
 
 REFUSAL = "The articles don't cover this, so I can't answer it from them."
+REQUEST = (
+    "The articles don't cover this, so I can't answer it from them: I only answer questions "
+    "about the articles, with quotes from them, and can't write, pretend or set them aside."
+)
 KIND_WORDS = {
     "number": "a figure",
     "date": "a date",
@@ -198,6 +202,8 @@ def refusal(verdict: Verdict | None, evidence: Evidence | None) -> str:
     comes closest, by title, never by quote."""
     if verdict is None or evidence is None:
         return REFUSAL
+    if verdict.kind == "request":
+        return REQUEST
     unsaid = [w for w in verdict.missing[:3] if w not in evidence.mentioned]
     if unsaid:
         names = ", ".join(f"*{escape(w)}*" for w in unsaid)
