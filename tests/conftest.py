@@ -95,11 +95,28 @@ def assistant(indexed: Settings, embedder: Embedder):
 
 
 @pytest.fixture(scope="session")
-def labelled_cases(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> list:
+def eval_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the labelled corpora are ingested, each into its own index, once per session."""
+    return tmp_path_factory.mktemp("eval-index")
+
+
+@pytest.fixture(scope="session")
+def labelled_cases(eval_index: Path, embedder: Embedder) -> list:
     """Every labelled corpus (tests/corpora) ingested into its own index, with the evidence
     for each of its questions (calibration.collect), once per session."""
     from assistant.weights import load
     from tools import calibration
 
-    cache = tmp_path_factory.mktemp("eval-index")
-    return calibration.collect(Settings(), load(), cache, embedder=embedder)
+    return calibration.collect(Settings(), load(), eval_index, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def fresh_cases(eval_index: Path, embedder: Embedder) -> list:
+    """The questions written after the engine (tests/corpora/*/fresh.jsonl), with their
+    evidence, from the same indexes."""
+    from assistant.weights import load
+    from tools import calibration
+
+    return calibration.collect(
+        Settings(), load(), eval_index, embedder=embedder, questions=calibration.FRESH
+    )

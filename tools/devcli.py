@@ -118,6 +118,34 @@ def _held_out(
     return cases, calibration.cross_validate(cases, base, rules, scored=scored)
 
 
+def _fresh(rules: frozenset[str], only: Sequence[str], as_json: bool, failures: bool) -> int:
+    """The shipped weights on the questions written after the engine, corpus by corpus."""
+    from assistant.weights import load
+    from tools import calibration
+
+    say = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    query_rules = rules & calibration.QUERY_RULES
+    settings = Settings.from_env()
+    cases = calibration.collect(
+        settings, load(), EVAL_INDEX, only, query_rules, say, questions=calibration.FRESH
+    )
+    if not cases:
+        raise AssistantError("no fresh questions found (tests/corpora/*/fresh.jsonl).")
+    report = calibration.shipped(cases, load(), rules)
+    rows = [
+        {"corpus": name, "held_out": "written after", **entry["pooled"]}
+        for name, entry in report.items()
+    ]
+    for row in rows:
+        if not row["follow_ups"]:
+            row["follow_ups_hit@3"] = "–"
+    print(json.dumps(rows) if as_json else _table(rows))
+    if failures:
+        for line in _failures(report):
+            print(line)
+    return 0
+
+
 def _failures(report: dict) -> list[str]:
     from tools.calibration import hit
 
@@ -158,6 +186,12 @@ def eval_main(argv: Sequence[str]) -> int:
         help="ask each corpus's questions among N unrelated synthetic passages (fitted alone)",
     )
     parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="the shipped weights, as they are, on the questions written after the engine "
+        "(tests/corpora/*/fresh.jsonl; never fitted on)",
+    )
+    parser.add_argument(
         "--write-docs",
         action="store_true",
         help="put the table into docs/answering.md and README.md (all corpora, all rules)",
@@ -169,6 +203,8 @@ def eval_main(argv: Sequence[str]) -> int:
         rules = _rules(args.without)
         from tools import calibration
 
+        if args.fresh:
+            return _fresh(rules, args.corpus, args.json, args.failures)
         cases, report = _held_out(rules, args.corpus, distractors=args.distractors)
         rows = calibration.summary(report)
         if args.json:
