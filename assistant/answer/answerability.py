@@ -18,10 +18,11 @@ regression whose weights and threshold are fitted by cross-validation (weights.j
   type_gap  the question asks for a kind of answer (a number or price, a date, the author)
             that none of the three best sentences holds
   length    how long the question is (a long story matches any sentence less closely)
-Three checks stand outside the regression (`CHECKS`, each switchable for the held-out
+Four checks stand outside the regression (`CHECKS`, each switchable for the held-out
 report): a question that asks for an answer only one kind of sentence can give is refused
-when none of the three best sentences is of that kind. Such questions are too few to weigh a
-signal of their own, and a check changes no other answer.
+when none of the three best sentences is of that kind, and a request is refused outright.
+Such questions are too few to weigh a signal of their own, and a check changes no other
+answer.
   price     what something costs: a sentence that speaks of money (a currency, cost, price,
             expensive, cheap, insurance, free, ...)
   date      when something was first done, published or invented: a year or a month
