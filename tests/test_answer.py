@@ -102,9 +102,16 @@ def test_a_partial_match_is_refused_saying_what_is_missing() -> None:
     filler = replace(strong, missing=("exactly",), closeness=(0.5,), weight=(0.02,))
     b = compose("q", "q", filler)
     assert not b.refused and "don't mention" not in b.answer
-    some = replace(strong, missing=("kids",), closeness=(0.5,), weight=(0.15,))
+    some = replace(strong, missing=("bananas",), closeness=(0.5,), weight=(0.15,))
     c = compose("q", "q", some)
-    assert not c.refused and "the articles don't mention *kids*" in c.answer
+    assert not c.refused and "the articles don't mention *bananas*" in c.answer
+    # ... unless it names a group of people: then no quote speaks of them (the group check)
+    kids = replace(some, missing=("kids",))
+    d = compose("q", "q", kids)
+    assert d.refused and d.answer.startswith("The articles don't mention *kids*")
+    assert not compose("q", "q", kids, rules=answer.RULES - {"group"}).refused
+    # a group word the articles use, only not with the question's other words, is no gap
+    assert not compose("q", "q", replace(kids, mentioned=("kids",))).refused
 
 
 def test_a_question_for_a_figure_the_evidence_lacks_names_the_kind() -> None:

@@ -18,9 +18,10 @@ regression whose weights and threshold are fitted by cross-validation (weights.j
   type_gap  the question asks for a kind of answer (a number or price, a date, the author)
             that none of the three best sentences holds
   length    how long the question is (a long story matches any sentence less closely)
-Four checks stand outside the regression (`CHECKS`, each switchable for the held-out
+Five checks stand outside the regression (`CHECKS`, each switchable for the held-out
 report): a question that asks for an answer only one kind of sentence can give is refused
-when none of the three best sentences is of that kind, and a request is refused outright.
+when none of the three best sentences is of that kind, a request is refused outright, and so
+is a question about a group of people the articles never name.
 Such questions are too few to weigh a signal of their own, and a check changes no other
 answer.
   price     what something costs: a sentence that speaks of money (a currency, cost, price,
@@ -29,6 +30,8 @@ answer.
   person    who wrote, discovered, invented or first described something: a name
   request   a request to write or make something, to pretend, or to ignore the sources or
             rules: no sentence answers it (the question is only ever a search query)
+  group     a group of people (children, teenagers, the elderly, pregnancy, a "9-year-old")
+            that the documents found never name: no sentence speaks of them
 When it refuses, the verdict names what is missing: the question's words the articles lack
 that carry most of its meaning, or the kind of answer none of the evidence holds.
 Does not: pick quotes or word the answer or the refusal (answer.py).
@@ -56,7 +59,7 @@ FEATURES = (
     "type_gap",
     "length",
 )
-CHECKS = ("price", "date", "person", "request")
+CHECKS = ("price", "date", "person", "request", "group")
 TOP_SENTENCES = 3
 LONG_QUESTION = 40  # words; "length" is the question's length over this, at most 1
 MIN_WORDS = 5
@@ -134,6 +137,13 @@ _DEMANDS = {
         re.compile(r"(?!)"),  # nothing holds it
     ),
 }
+# Groups of people a question may ask about: a missing word that names one is refused outright
+# ("women" and "men" are left out: "pregnant women" is asked of articles that say "pregnancy").
+_GROUP = re.compile(
+    r"^(child|children|kids?|toddlers?|bab(y|ies)|infants?|teens?|teenagers?|adolescents?|"
+    r"elderly|seniors?|pregnan\w*|\w+-year-olds?|athletes?|boys?|girls?|sons?|daughters?)$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -197,8 +207,7 @@ def features(evidence: Evidence) -> tuple[dict[str, float], str]:
 def unheld(question: str, best: list[ScoredSentence], use: frozenset[str]) -> str:
     """The first kind of answer among the checks in `use` that the question asks for and none
     of `best` holds, or ""."""
-    for kind in CHECKS:
-        asks, holds = _DEMANDS[kind]
+    for kind, (asks, holds) in _DEMANDS.items():
         held = any(holds.search(s.sentence.text) for s in best)
         if kind in use and asks.search(question) and not held:
             return kind
@@ -233,10 +242,19 @@ def judge(
     order = sorted(
         (-w, m) for w, m in zip(evidence.weight, evidence.missing, strict=True) if w >= top / 2
     )
+    missing = tuple(w for _, w in order)
+    groups = absent_groups(evidence) if "group" in use else ()
+    if groups:  # named first, whatever meaning they carry
+        p, missing = 0.0, groups + tuple(w for w in missing if w not in groups)
     return Verdict(
         answers=p >= threshold,
         probability=p,
         features=f,
-        missing=tuple(w for _, w in order),
+        missing=missing,
         kind=gap,
     )
+
+
+def absent_groups(evidence: Evidence) -> tuple[str, ...]:
+    """The question's words the documents found never use that name a group of people."""
+    return tuple(w for w in evidence.missing if _GROUP.match(w) and w not in evidence.mentioned)
