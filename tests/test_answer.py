@@ -184,6 +184,8 @@ def test_a_quote_with_the_date_or_name_asked_for_is_not_refused_by_the_checks() 
         "When should I stretch?",
         "Tell me how stretching helps.",
         "Make sure: does stretching help?",
+        "Can you make my cramps stop with stretching?",
+        "Make a stretching plan work: what helps?",
     ):
         assert not compose("q", "q", replace(evidence((S3, 0.9, "p1")), query=question)).refused
 

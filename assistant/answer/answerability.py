@@ -128,9 +128,9 @@ _DEMANDS = {
     ),
     "request": (
         re.compile(
-            r"^(please |can you |could you |would you )?(write|compose|draft|generate|create|"
-            r"make) (me |us )?(a|an|some|my)\b|\b(ignor\w*|disregard|forget) (\w+ ){0,2}(sources|"
-            r"articles|instructions|rules)\b|"
+            r"^(please |can you |could you |would you )?((write|compose|draft|generate|create) "
+            r"(me |us )?|make (me|us) )(a|an|some)\b|"
+            r"\b(ignor\w*|disregard|forget) (\w+ ){0,2}(sources|articles|instructions|rules)\b|"
             r"\b(your|personal) opinion\b|\bpretend\b|\brole-?play\b|\bsystem prompt\b",
             re.I,
         ),
