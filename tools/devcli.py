@@ -125,13 +125,19 @@ def _fresh(rules: frozenset[str], only: Sequence[str], as_json: bool, failures: 
 
     say = lambda m: print(m, file=sys.stderr)  # noqa: E731
     query_rules = rules & calibration.QUERY_RULES
-    settings = Settings.from_env()
+    weights = load()
     cases = calibration.collect(
-        settings, load(), EVAL_INDEX, only, query_rules, say, questions=calibration.FRESH
+        Settings.from_env(),
+        weights,
+        EVAL_INDEX,
+        only,
+        query_rules,
+        say,
+        questions=calibration.FRESH,
     )
     if not cases:
         raise AssistantError("no fresh questions found (tests/corpora/*/fresh.jsonl).")
-    report = calibration.shipped(cases, load(), rules)
+    report = calibration.shipped(cases, weights, rules)
     rows = [
         {"corpus": name, "held_out": "written after", **entry["pooled"]}
         for name, entry in report.items()
