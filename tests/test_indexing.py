@@ -11,6 +11,7 @@ from assistant.errors import CorpusError, IndexStoreError
 from assistant.ingest.indexing import ingest
 from assistant.settings import Settings
 from assistant.store import Store, record_id
+from assistant.store.connection import SEARCH_EF
 from assistant.store.manifest import Manifest
 from assistant.store.reader import Reader
 from tests.helpers import nearest_passages
@@ -18,6 +19,12 @@ from tests.helpers import nearest_passages
 
 def run(settings: Settings, embedder: Embedder):
     return ingest(settings, store=Store(settings), embedder=embedder)
+
+
+def _search_ef(store: Store) -> int:
+    """The passages collection's HNSW search breadth, as a new client reads it back."""
+    c = store.connection
+    return int(c.client.get_collection(c.settings.collection).configuration["hnsw"]["ef_search"])
 
 
 @pytest.mark.integration
@@ -125,6 +132,7 @@ def test_server_mode_ingests_into_a_real_chroma_server(
     assert not Path(settings.db_dir).exists()  # nothing was written locally
     hits = nearest_passages(Store(remote), embedder.encode_query("leg cramps at night"), 1)
     assert hits
+    assert _search_ef(Store(remote)) == SEARCH_EF  # the server keeps the search's breadth too
 
 
 @pytest.mark.integration
@@ -267,3 +275,17 @@ def test_an_older_index_keeps_its_manifest_and_the_next_ingest_moves_it(
     assert c.client.get_collection(c.settings.collection).metadata == {MOVED: c.manifest_name}
     assert "manifest" in (c.client.get_collection(c.manifest_name).metadata or {})
     assert Store(settings).manifest.state()[2] == key
+
+
+@pytest.mark.integration
+def test_an_index_made_with_chromas_default_search_breadth_is_widened_by_the_next_ingest(
+    settings: Settings, embedder: Embedder
+) -> None:
+    run(settings, embedder)
+    assert SEARCH_EF != 100 and _search_ef(Store(settings)) == SEARCH_EF
+    Store(settings).connection.passages.modify(configuration={"hnsw": {"ef_search": 100}})
+    assert _search_ef(Store(settings)) == 100  # as an index from before SEARCH_EF has it
+    report = run(settings, embedder)  # nothing changed: nothing embedded, the breadth set
+    assert (report.unchanged, report.embedded) == (2, 0)
+    assert _search_ef(Store(settings)) == SEARCH_EF
+    assert nearest_passages(Store(settings), embedder.encode_query("leg cramps at night"), 3)

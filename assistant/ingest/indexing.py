@@ -207,6 +207,7 @@ def ingest(
     store.open()  # opens (and checks) the index first
     with ingest_lock(settings, wait):
         store.manifest.reset_if_unversioned()
+        store.connection.widen_search()
         indexed = store.manifest.documents()
         current = {d.source for d in documents}
         failed = {s.path for s in skipped}
