@@ -289,3 +289,18 @@ def test_an_index_made_with_chromas_default_search_breadth_is_widened_by_the_nex
     assert (report.unchanged, report.embedded) == (2, 0)
     assert _search_ef(Store(settings)) == SEARCH_EF
     assert nearest_passages(Store(settings), embedder.encode_query("leg cramps at night"), 3)
+
+
+@pytest.mark.unit
+def test_a_chroma_that_refuses_the_wider_search_does_not_stop_ingest(settings: Settings) -> None:
+    from assistant.store.connection import Connection
+
+    class Refusing:  # a collection whose configuration can't be changed
+        configuration = {"hnsw": {"ef_search": 100}}
+
+        def modify(self, **_: object) -> None:
+            raise RuntimeError("not supported")
+
+    c = Connection(settings)
+    c._passages = Refusing()
+    c.widen_search()  # no error: the index is searched as before

@@ -87,11 +87,15 @@ class Connection:
 
     def widen_search(self) -> None:
         """Give an index made before `SEARCH_EF` that breadth (ingest calls this under its
-        lock; a collection's `ef_search` can change after it is made, its space cannot)."""
+        lock; a collection's `ef_search` can change after it is made, its space cannot). If
+        Chroma refuses, the index is searched as before and ingest goes on."""
         collection = self.passages
-        hnsw = (collection.configuration or {}).get("hnsw") or {}
-        if hnsw.get("ef_search") != SEARCH_EF:
-            collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+        try:
+            hnsw = (collection.configuration or {}).get("hnsw") or {}
+            if hnsw.get("ef_search") != SEARCH_EF:
+                collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+        except Exception:  # noqa: BLE001 - a server that can't change it still searches, narrower
+            return
 
     def reconnect(self) -> None:
         """Drop Chroma's cached state and open the index afresh. An embedded index that
