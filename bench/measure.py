@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 BATCH = Settings().batch_size  # the raw encodes a bench compares with use what ingest uses
 QUESTIONS = ROOT / "tests" / "corpora" / "seeds" / "questions.jsonl"
+FRESH = QUESTIONS.with_name("fresh.jsonl")  # written after the engine, never fitted on
 WRAP = (
     "import resource, subprocess, sys\n"
     "p = subprocess.run(sys.argv[1:])\n"
@@ -64,8 +65,8 @@ def pct(values: list[float], q: float) -> float:
     return round(values[min(len(values) - 1, int(len(values) * q))], 2) if values else 0.0
 
 
-def questions() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+def questions(path: Path = QUESTIONS) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def hits(rows: list[dict[str, Any]], quotes: list[list[str]]) -> dict[str, float]:

@@ -8,7 +8,8 @@ For each size and mode, in fresh processes (`measured`: wall seconds and peak RS
   first answer a cold `ask` of one question: start-up (model, index, lexical index) to answer
   ask          `ask --json -` over every labelled question (follow-ups with their earlier
                questions): in-process p50/p95 of `timings_ms.total`, hit@1/hit@3,
-               unanswerable questions refused, peak RSS
+               unanswerable questions refused, peak RSS; then over the questions written
+               after the engine (seeds' fresh.jsonl): hit@3 and unanswerable refused
 Size 0 is the articles alone, the reference the other sizes' quality is held against.
 Does not: assert anything (the figures go to docs/performance.md).
 """
@@ -77,7 +78,8 @@ def _killed_then_resumed(extra: dict[str, str], after_s: float) -> dict[str, Any
 
 def _serving(extra: dict[str, str]) -> dict[str, Any]:
     """A warm re-ingest, a cold one-question `ask` and `ask --json -` over every labelled
-    question against the index `extra` names: their figures."""
+    question against the index `extra` names, then over the questions written after the
+    engine: their figures."""
     from bench.measure import measured, questions
 
     rows = questions()
@@ -99,6 +101,23 @@ def _serving(extra: dict[str, str]) -> dict[str, Any]:
         "ask_peak_rss_mb": ask["rss_mb"],
         "passages_served": json.loads(warm["stdout"].strip().splitlines()[-1])["passages"],
         **_ask_figures(answers, rows),
+        **_fresh_figures(extra),
+    }
+
+
+def _fresh_figures(extra: dict[str, str]) -> dict[str, Any]:
+    """hit@3 and unanswerable refused on the questions written after the engine."""
+    from bench.measure import FRESH, hits, measured, questions
+
+    rows = questions(FRESH)
+    stdin = "\n".join(r["q"] for r in rows) + "\n"
+    ask = measured(["-m", "assistant", "ask", "--json", "-"], extra, stdin)
+    answers = [json.loads(line) for line in ask["stdout"].splitlines() if line.strip()]
+    quotes = [[c["quote"] for c in a.get("citations", [])] for a in answers]
+    outs = [a for a, r in zip(answers, rows, strict=True) if r["kind"] == "out"]
+    return {
+        "fresh_hit@3": hits(rows, quotes)["hit@3"],
+        "fresh_unanswerable_refused": round(sum(a["refused"] for a in outs) / len(outs), 3),
     }
 
 
@@ -201,8 +220,9 @@ def table(scale: list[dict[str, Any]]) -> list[str]:
     """The Scale section of docs/performance.md."""
     lines = [
         "| passages | mode | ingest | passages/s | ingest RSS | warm ingest | start-up to "
-        "first answer | query p50 / p95 | serving RSS | hit@1 / hit@3 | unanswerable refused |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "first answer | query p50 / p95 | serving RSS | hit@1 / hit@3 | unanswerable refused "
+        "| written after: hit@3 / refused |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for s in scale:
         if s.get("served_copy"):
@@ -210,7 +230,7 @@ def table(scale: list[dict[str, Any]]) -> list[str]:
                 f"| {s['passages']:,} | {s['mode']} | (serves a copy of the embedded run's files) "
                 f"| | | {s['warm_ingest_s']} s | {s['first_answer_s']} s | {s['query_p50_ms']} / "
                 f"{s['query_p95_ms']} ms | {s['ask_peak_rss_mb']} MB | {s['hit@1']} / "
-                f"{s['hit@3']} | {s['unanswerable_refused']} |"
+                f"{s['hit@3']} | {s['unanswerable_refused']} | {_fresh(s)} |"
             )
             continue
         ingest = f"{s['ingest_s']} s"
@@ -223,9 +243,16 @@ def table(scale: list[dict[str, Any]]) -> list[str]:
             f"| {s['passages']:,} | {s['mode']} | {ingest} | {s['ingest_passages_per_s']} | "
             f"{s['ingest_peak_rss_mb']} MB | {s['warm_ingest_s']} s | {s['first_answer_s']} s "
             f"| {s['query_p50_ms']} / {s['query_p95_ms']} ms | {s['ask_peak_rss_mb']} MB | "
-            f"{s['hit@1']} / {s['hit@3']} | {s['unanswerable_refused']} |"
+            f"{s['hit@1']} / {s['hit@3']} | {s['unanswerable_refused']} | {_fresh(s)} |"
         )
     return lines
+
+
+def _fresh(row: dict[str, Any]) -> str:
+    """The written-after column (blank for a row measured before it existed)."""
+    if "fresh_hit@3" not in row:
+        return ""
+    return f"{row['fresh_hit@3']} / {row['fresh_unanswerable_refused']}"
 
 
 def served_copy(db: Path, corpus: Path, tmp: Path) -> dict[str, Any]:
