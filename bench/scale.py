@@ -80,19 +80,14 @@ def _serving(extra: dict[str, str]) -> dict[str, Any]:
     """A warm re-ingest, a cold one-question `ask` and `ask --json -` over every labelled
     question against the index `extra` names, then over the questions written after the
     engine: their figures."""
-    from bench.measure import measured, questions
+    from bench.measure import FRESH, measured, questions
 
     rows = questions()
-    # a follow-up goes with its conversation, as the contract's batch mode takes it
-    lines = [
-        json.dumps({"question": r["q"], "history": r["history"]}) if r.get("history") else r["q"]
-        for r in rows
-    ]
-    stdin = "\n".join(lines) + "\n"
     warm = measured(["ingest.py", "--json"], extra)
     first = measured(["-m", "assistant", "ask", "--json", rows[0]["q"]], extra)
-    ask = measured(["-m", "assistant", "ask", "--json", "-"], extra, stdin)
-    answers = [json.loads(line) for line in ask["stdout"].splitlines() if line.strip()]
+    ask, answers = _ask_all(rows, extra)
+    fresh_rows = questions(FRESH)
+    fresh = _ask_figures(_ask_all(fresh_rows, extra)[1], fresh_rows)
     return {
         "warm_ingest_s": round(warm["seconds"], 2),
         "first_answer_s": round(first["seconds"], 2),
@@ -101,24 +96,24 @@ def _serving(extra: dict[str, str]) -> dict[str, Any]:
         "ask_peak_rss_mb": ask["rss_mb"],
         "passages_served": json.loads(warm["stdout"].strip().splitlines()[-1])["passages"],
         **_ask_figures(answers, rows),
-        **_fresh_figures(extra),
+        "fresh_hit@3": fresh["hit@3"],
+        "fresh_unanswerable_refused": fresh["unanswerable_refused"],
     }
 
 
-def _fresh_figures(extra: dict[str, str]) -> dict[str, Any]:
-    """hit@3 and unanswerable refused on the questions written after the engine."""
-    from bench.measure import FRESH, hits, measured, questions
+def _ask_all(
+    rows: list[dict[str, Any]], extra: dict[str, str]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`ask --json -` over these questions in one process: its measurement and the answers.
+    A follow-up goes with its conversation, as the contract's batch mode takes it."""
+    from bench.measure import measured
 
-    rows = questions(FRESH)
-    stdin = "\n".join(r["q"] for r in rows) + "\n"
-    ask = measured(["-m", "assistant", "ask", "--json", "-"], extra, stdin)
-    answers = [json.loads(line) for line in ask["stdout"].splitlines() if line.strip()]
-    quotes = [[c["quote"] for c in a.get("citations", [])] for a in answers]
-    outs = [a for a, r in zip(answers, rows, strict=True) if r["kind"] == "out"]
-    return {
-        "fresh_hit@3": hits(rows, quotes)["hit@3"],
-        "fresh_unanswerable_refused": round(sum(a["refused"] for a in outs) / len(outs), 3),
-    }
+    lines = [
+        json.dumps({"question": r["q"], "history": r["history"]}) if r.get("history") else r["q"]
+        for r in rows
+    ]
+    ask = measured(["-m", "assistant", "ask", "--json", "-"], extra, "\n".join(lines) + "\n")
+    return ask, [json.loads(line) for line in ask["stdout"].splitlines() if line.strip()]
 
 
 def scale(
