@@ -3,8 +3,8 @@
 Does: compute `scoring.FEATURES` for every stored sentence of the hits (its cosine to the
 question and to the question without its topic phrase, the same after taking away the
 candidates' mean vector, the question's rare words it shares, its bullet label's, the kind
-of answer asked for, its generality, its passage's fused rank and BM25 score, the lead-in
-that introduces its list, the sentence before it). scoring.py lists what each one means.
+of answer asked for, its generality, its passage's fused rank and BM25 score, the sentence
+before it). scoring.py lists what each one means.
 Does not: weigh them (scoring.py) or choose passages (fusion.py).
 """
 
@@ -74,7 +74,6 @@ def sentence_features(
                         "general": general,
                         "rank": 1.0 - rank / len(hits),
                         "bm25": hit.lexical / top_bm25,
-                        "lead": 0.0,
                         "prev": 0.0 if previous is None else previous,
                         "focus": float(np.dot(q_focus, np.asarray(sentence_vector))),
                         "centered": _unit_dot(q_c, np.asarray(sentence_vector) - mean),
@@ -84,13 +83,6 @@ def sentence_features(
             previous = rows[-1][2]["sim"]
         if previous is not None:
             last_sim[hit.id] = previous
-    # A list's items answer what its lead-in introduces ("These include:").
-    lead_sim = {h.id: f["sim"] for h, s, f in rows if s.text.rstrip().endswith(":")}
-    for lead_id, sim in lead_sim.items():
-        for item in lexical.list_items(lead_id):
-            for h, _, f in rows:
-                if h.id == item:
-                    f["lead"] = max(f["lead"], sim)
     first_of: dict[str, dict[str, float]] = {}
     for h, _, f in rows:
         first_of.setdefault(h.id, f)

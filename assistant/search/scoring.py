@@ -11,7 +11,6 @@ best first. The features:
   general        how much the sentence resembles the rest of its article (hubness)
   rank           its passage's fused rank, 1 for the best .. 0
   bm25           its passage's BM25 score over the best one's
-  lead           for a list item, the sim of the lead-in that introduces its list
   prev           the sim of the sentence just before it (in its passage, or the end of the
                  passage it continues): an answer often follows a sentence that restates
                  the question ("What causes them? No one knows. However, it is most ...")
@@ -42,7 +41,6 @@ FEATURES = (
     "general",
     "rank",
     "bm25",
-    "lead",
     "prev",
     "focus",
     "centered",
