@@ -16,8 +16,8 @@ from assistant.weights import Weights
 pytestmark = pytest.mark.unit
 
 # A known decision: answer when the best sentence's similarity is at least 0.5, unless a
-# missing word carries much of the question and is far from every corpus word.
-WEIGHTS = Weights(sentence={}, answer={"sim": 20.0, "carried": -40.0, "bias": -10.0})
+# missing word is far from every corpus word.
+WEIGHTS = Weights(sentence={}, answer={"sim": 20.0, "far": -14.0, "bias": -10.0})
 
 
 def compose(question: str, searched_for: str, evidence: Evidence | None, **kw):  # noqa: ANN201
@@ -97,8 +97,8 @@ def test_a_partial_match_is_refused_saying_what_is_missing() -> None:
     assert a.answer.startswith("The articles don't mention *children*")
     assert "*Night cramps*" in a.answer  # the nearest article, by title, never a quote
     assert S3.text not in a.answer
-    # A missing word that carries little of the question does not stop the answer, nor is
-    # it worth a note; one that carries more, but not enough to refuse, gets the note.
+    # A missing word close to a word of the articles does not stop the answer; if it carries
+    # little of the question it is not worth a note, if it carries more it gets the note.
     filler = replace(strong, missing=("exactly",), closeness=(0.5,), weight=(0.02,))
     b = compose("q", "q", filler)
     assert not b.refused and "don't mention" not in b.answer

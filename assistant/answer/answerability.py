@@ -13,8 +13,6 @@ regression whose weights and threshold are fitted by cross-validation (weights.j
   far       how far in meaning the farthest such word is from every word of the corpus
             (1 - its best cosine): "children" is far from every word of articles about
             cramps, "drinking" is close to "alcohol"
-  carried   how much of the question's meaning the rarest missing word carries (1 - the
-            cosine of the question with and without it): "want" little, "children" much
   type_gap  the question asks for a kind of answer (a number or price, a date, the author)
             that none of the three best sentences holds
   length    how long the question is (a long story matches any sentence less closely)
@@ -55,7 +53,6 @@ FEATURES = (
     "cover",
     "lack",
     "far",
-    "carried",
     "type_gap",
     "length",
 )
@@ -199,7 +196,6 @@ def features(evidence: Evidence) -> tuple[dict[str, float], str]:
         "cover": sum(w for stem, w in evidence.terms if stem in held) / total,
         "lack": min(1.0, len(evidence.missing) / words_asked),
         "far": max((1.0 - c for c in evidence.closeness), default=0.0),
-        "carried": max(evidence.weight, default=0.0),
         "type_gap": float(bool(gap)),
         "length": min(1.0, len(evidence.query.split()) / LONG_QUESTION),
     }
