@@ -82,8 +82,8 @@ def test_a_refusal_names_what_the_articles_lack_and_never_quotes(assistant) -> N
         # what a thing the articles never name does for cramps: they cannot say
         ("Does potassium help with cramps?", True),
         ("Is it safe to take ibuprofen for leg cramps?", True),
-        # an unknown word close in meaning to one they use
-        ("Can a masseuse relieve my leg cramps?", False),
+        # an unknown word close in meaning to one they use ("nighttime" ~ night, 0.83)
+        ("Why do I get leg cramps at nighttime?", False),
         ("Does hydration help prevent leg cramps?", False),
     ],
 )
