@@ -122,7 +122,7 @@ class DocumentRecords:
     sentences: Sequence[tuple[str, Passage]]
     sentence_vectors: Any
     generality: Sequence[float]
-    is_new: bool = False
+    embedded: bool = False  # its vectors were made now (not those of a copy already indexed)
 
 
 @dataclass(frozen=True)

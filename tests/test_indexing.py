@@ -133,6 +133,12 @@ def test_server_mode_ingests_into_a_real_chroma_server(
     hits = nearest_passages(Store(remote), embedder.encode_query("leg cramps at night"), 1)
     assert hits
     assert _search_ef(Store(remote)) == SEARCH_EF  # the server keeps the search's breadth too
+    (Path(settings.corpus_dir) / "massage-for-leg-cramps.txt").rename(
+        Path(settings.corpus_dir) / "massage.txt"
+    )
+    moved = run(remote, embedder)  # a renamed file: its vectors are the old name's
+    assert (moved.embedded, moved.removed, moved.passages) == (0, 1, first.passages)
+    _records_are_the_live_ones(remote)
 
 
 @pytest.mark.integration
@@ -304,3 +310,92 @@ def test_a_chroma_that_refuses_the_wider_search_does_not_stop_ingest(settings: S
     c = Connection(settings)
     c._passages = Refusing()
     c.widen_search()  # no error: the index is searched as before
+
+
+def _whole(settings: Settings, embedder: Embedder, question: str) -> tuple[set[str], int]:
+    """The sources of the passages a real search for the question finds, and how many times
+    it had to be made again (the index held records its lexical index does not know: left
+    behind, or unknown)."""
+    from assistant.api import build_assistant
+    from assistant.search.query import understand
+
+    retriever = build_assistant(settings, embedder=embedder).retriever
+    before = retriever.store.connection.reconnects
+    evidence = retriever.search(understand(question, [], retriever.lexical().vocabulary))
+    again = retriever.store.connection.reconnects - before
+    return {h.passage.source.rsplit("/", 1)[-1] for h in evidence.passages}, again
+
+
+def _records_are_the_live_ones(settings: Settings) -> None:
+    """Chroma holds exactly the live documents' passage records: nothing left behind."""
+    store = Store(settings)
+    live = {source: d.sha for source, d in store.manifest.documents().items()}
+    page = store.connection.passages.get(include=["metadatas"])
+    held = {(m["source"], m["doc_sha"]) for m in page["metadatas"]}
+    assert held == set(live.items())
+    assert len(page["ids"]) == store.manifest.count() and store.manifest.hidden() == []
+
+
+@pytest.mark.integration
+def test_a_renamed_file_is_not_embedded_again_and_leaves_nothing_behind(
+    settings: Settings, corpus: Path, embedder: Embedder
+) -> None:
+    first = run(settings, embedder)
+    massage = corpus / "massage-for-leg-cramps.txt"
+    massage.rename(corpus / "massage.txt")
+    moved = run(settings, embedder)
+    assert (moved.documents, moved.passages, moved.removed) == (2, first.passages, 1)
+    assert moved.embedded == 0  # its vectors were the old name's
+    _records_are_the_live_ones(settings)
+    sources, again = _whole(settings, embedder, "How does massage help with leg cramps?")
+    assert "massage.txt" in sources and "massage-for-leg-cramps.txt" not in sources
+    assert again == 0
+
+
+@pytest.mark.integration
+def test_two_copies_of_a_file_both_answer_and_deleting_one_keeps_the_other(
+    settings: Settings, corpus: Path, embedder: Embedder
+) -> None:
+    first = run(settings, embedder)
+    massage = corpus / "massage-for-leg-cramps.txt"
+    copy = corpus / "copy.txt"
+    copy.write_bytes(massage.read_bytes())
+    both = run(settings, embedder)
+    assert both.documents == 3 and both.embedded == 0  # the copy reuses the original's vectors
+    _records_are_the_live_ones(settings)
+    sources, again = _whole(settings, embedder, "How does massage help with leg cramps?")
+    assert {"copy.txt", "massage-for-leg-cramps.txt"} <= sources
+    assert again == 0  # the lexical index knows both copies' records
+    copy.unlink()
+    one = run(settings, embedder)
+    assert (one.documents, one.passages, one.removed) == (2, first.passages, 1)
+    _records_are_the_live_ones(settings)
+    sources, again = _whole(settings, embedder, "How does massage help with leg cramps?")
+    assert "massage-for-leg-cramps.txt" in sources and "copy.txt" not in sources
+    assert again == 0
+
+
+@pytest.mark.integration
+def test_a_stopped_ingest_of_a_copy_does_not_cost_the_original_its_records(
+    settings: Settings, corpus: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.store.writer import Writer
+
+    run(settings, embedder)
+    massage = corpus / "massage-for-leg-cramps.txt"
+    copy = corpus / "copy.txt"
+    copy.write_bytes(massage.read_bytes())
+
+    def killed(self: Writer, records: list) -> None:
+        raise KeyboardInterrupt  # a kill after the copy's version was hidden, before writing
+
+    monkeypatch.setattr(Writer, "add", killed)
+    with pytest.raises(KeyboardInterrupt):
+        run(settings, embedder)
+    monkeypatch.undo()
+    copy.unlink()  # the next ingest cleans up a version that is live under the original
+    report = run(settings, embedder)
+    assert report.documents == 2 and report.embedded == 0
+    _records_are_the_live_ones(settings)
+    sources, again = _whole(settings, embedder, "How does massage help with leg cramps?")
+    assert "massage-for-leg-cramps.txt" in sources and again == 0

@@ -1,9 +1,11 @@
 """Ingest: bring the index in step with the corpus folder, embedding only what changed.
 
 Does: load the corpus, compare each document's content hash with the one stored beside its
-passages in Chroma, chunk and embed new or changed documents, replace them in the store, and
-delete documents whose files are gone; then bring the lexical index (BM25 and the corpus's
-words, store/lexical_files.py) in step with the live documents, tokenising only the new ones.
+passages in Chroma, chunk and embed new or changed documents (a document whose text the index
+already holds under another name, a file moved, renamed or copied, gets that one's vectors:
+nothing is embedded), replace them in the store, and delete documents whose files are gone;
+then bring the lexical index (BM25 and the corpus's words, store/lexical_files.py) in step
+with the live documents, tokenising only the new ones.
 Returns an `IngestReport` (the contract's summary).
 Does not: touch the index when the corpus folder is missing or yields no document (a wrong
 path must not wipe a good index), or drop a document whose file merely failed to read this
@@ -30,7 +32,7 @@ from assistant.errors import CorpusError, IndexStoreError
 from assistant.settings import Settings
 from assistant.store import Store, lexical_files
 from assistant.store.manifest import key
-from assistant.store.records import generality
+from assistant.store.records import generality, record_id
 from assistant.types import Document, DocumentRecords, IngestReport, Passage, Skipped
 
 # progress(total) is called once with the number of texts to embed and returns a callback
@@ -57,26 +59,42 @@ def _embed_and_add(
     chunks: dict[str, list[Passage]],
     models: list[Embedder],
 ) -> list[DocumentRecords]:
-    """Embed the new or changed documents in groups and write their records, still invisible
-    (see Store), and their lexical rows and sentence vectors (lexical_files.py), so a
-    resumed ingest has them too. Only one group's texts and vectors are held at a time."""
+    """Embed the new or changed documents in groups (or take a copy's vectors, `_copied`) and
+    write their records, still invisible (see Store), and their lexical rows and sentence
+    vectors (lexical_files.py), so a resumed ingest has them too. Only one group's texts and
+    vectors are held at a time."""
     total = sum(1 + len(sentences(p)) for d in todo for p in chunks[d.source])
     if not total:
         return []
     store.manifest.begin([d.sha for d in todo])
-    embedder = embedder or Embedder(settings.batch_size, settings.backend)
-    _ = embedder.model  # load before the progress bar starts, so it measures embedding
-    models.append(embedder)
+    elsewhere = {d.sha: source for source, d in store.manifest.documents().items()}
     tick = progress(total) if progress else None
     written: list[DocumentRecords] = []
     for start in range(0, len(todo), GROUP_DOCUMENTS):
         group = todo[start : start + GROUP_DOCUMENTS]
         plans = {d.source: _plan(chunks[d.source]) for d in group}
-        vectors = embedder.encode_array(
-            [t for d in group for t in plans[d.source][1]], progress=tick
+        copies = {
+            d.source: copy
+            for d in group
+            if (copy := _copied(settings, store, d, chunks[d.source], elsewhere)) is not None
+        }
+        new = [d for d in group if d.source not in copies]
+        if tick and copies:
+            tick(sum(len(plans[s][1]) for s in copies))
+        if new and not models:
+            embedder = embedder or Embedder(settings.batch_size, settings.backend)
+            _ = embedder.model
+            models.append(embedder)
+        vectors = (
+            models[0].encode_array([t for d in new for t in plans[d.source][1]], progress=tick)
+            if new
+            else None
         )
         records, offset = [], 0
         for d in group:
+            if d.source in copies:
+                records.append(copies[d.source])
+                continue
             passages, (pairs, texts) = chunks[d.source], plans[d.source]
             mine = vectors[offset : offset + len(texts)]
             offset += len(texts)
@@ -88,6 +106,7 @@ def _embed_and_add(
                     sentences=pairs,
                     sentence_vectors=mine[len(passages) :],
                     generality=generality(mine[len(passages) :]),
+                    embedded=True,
                 )
             )
         store.writer.add(records)
@@ -104,6 +123,46 @@ def _embed_and_add(
             for r in records
         ]
     return written
+
+
+def _copied(
+    settings: Settings,
+    store: Store,
+    document: Document,
+    passages: list[Passage],
+    elsewhere: dict[str, str],
+) -> DocumentRecords | None:
+    """The records of a document whose text the index already holds under another source (a
+    file moved, renamed or copied), with the vectors made for that one: its passages' from
+    the store, its sentences' from the lexical index's copy (or the store's sentence records,
+    on a Chroma server). None when there is no such source or not every vector is there."""
+    import numpy as np
+
+    other = elsewhere.get(document.sha)
+    if other is None or other == document.source:
+        return None
+    pairs = [(p.id, s) for p in passages for s in sentences(p)]
+    sha = document.sha
+    vectors = store.reader.passage_vectors(
+        [record_id(replace(p, source=other).id, sha) for p in passages]
+    )
+    if vectors is None:
+        return None
+    kept = lexical_files.read_vectors(settings.lexical_dir, sha, len(pairs))
+    if kept is None:
+        ids = [record_id(replace(s, source=other).id, sha) for _, s in pairs]
+        found, general, whole = store.reader.sentence_vectors(ids)
+        if not whole:
+            return None
+        kept = found, general
+    return DocumentRecords(
+        document=document,
+        passages=passages,
+        passage_vectors=vectors,
+        sentences=pairs,
+        sentence_vectors=np.asarray(kept[0], dtype=np.float32),
+        generality=[float(g) for g in kept[1]],
+    )
 
 
 def _unwritable(settings: Settings, e: OSError) -> IndexStoreError:
@@ -231,7 +290,7 @@ def ingest(
             # the single write that makes the new index live
             store.manifest.commit(resumed + written, gone)
             store.manifest.clean_up()
-        embedded = sum(len(r.passages) for r in written)
+        embedded = sum(len(r.passages) for r in written if r.embedded)
         changed, unchanged = bool(todo or gone), len(documents) - len(todo)
         extracted = {d.text_file for d in documents}
         # The documents' texts and passages are not needed from here on: let them go before

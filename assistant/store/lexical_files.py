@@ -4,6 +4,8 @@ Layout of the folder (`Settings.lexical_dir`: inside the on-disk index, or for a
 server a folder of this machine named after the server and collection):
   docs/<sha>.json   one document version's passages, tokenised (lexical.Row), written when
                     it is ingested; content-addressed, so a kill mid-write leaves no lie
+                    (two sources with the same text share the files: read for another
+                    source than they were written for, they are given its ids, `kept_rows`)
   docs/<sha>.npz    its sentences' vectors (float16) and generality, written as soon as
                     they are embedded (so a resumed ingest has them too)
   docs/<sha>.passages.json
@@ -34,7 +36,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +145,39 @@ def read_rows(folder: Path, sha: str) -> list[Row] | None:
         return None
 
 
+def _as_source(p: Passage, source: str, d: Mapping[str, Any]) -> Passage:
+    """A kept passage as the live document at `source` (`d`: its manifest entry) has it."""
+    if p.source == source:
+        return p
+    return replace(
+        p, source=source, text_file=str(d.get("text_file", "")), url=str(d.get("url", ""))
+    )
+
+
+def kept_rows(folder: Path, source: str, d: Mapping[str, Any]) -> list[Row] | None:
+    """The kept rows of the live document at `source` (`d`: its manifest entry), if whole.
+    Rows are kept by content hash, so two sources with the same text (a file copied, moved
+    or renamed) share them: kept for another source, they get this one's source and record
+    ids, as ingest makes them for it (from the kept passages)."""
+    sha = str(d["sha"])
+    rows = read_rows(folder, sha)
+    if rows is None or len(rows) != int(d.get("passages", -1)):
+        return None
+    if all(r.source == source for r in rows):
+        return rows
+    passages = read_passages(folder, sha, len(rows))
+    if passages is None:
+        return None
+    mine = [_as_source(p, source, d) for p in passages]
+    ids = [tuple(record_id(s.id, sha) for s in sentences(p)) for p in mine]
+    if [len(i) for i in ids] != [len(r.sentences) for r in rows]:
+        return None  # split otherwise since: not rows to give this source
+    return [
+        r._replace(id=record_id(p.id, sha), source=source, sentences=i)
+        for r, p, i in zip(rows, mine, ids, strict=True)
+    ]
+
+
 def document_rows(r: DocumentRecords) -> list[Row]:
     """The rows of a document version being ingested, with their record ids."""
     sha = r.document.sha
@@ -237,7 +272,9 @@ def _passage_parts(
     for source in sorted(rows):
         sha = str(live[source]["sha"])
         got = read_passages(folder, sha, len(rows[source]))
-        if got is None:
+        if got is not None:
+            got = [_as_source(p, source, live[source]) for p in got]
+        else:
             found = reader.passages_by_id([r.id for r in rows[source]])
             if len(found) != len(rows[source]):
                 raise OSError(f"{source}: the index no longer holds all its passages")
@@ -367,8 +404,8 @@ def build(
     rows: dict[str, list[Row]] = {}
     missing: set[str] = set()
     for source, d in sorted(live.items()):
-        got = read_rows(folder, str(d["sha"]))
-        if got is None or len(got) != int(d.get("passages", -1)):
+        got = kept_rows(folder, source, d)
+        if got is None:
             missing.add(source)
         else:
             rows[source] = got

@@ -9,11 +9,13 @@ commit. An ingest first lists the new versions as *hidden* (`begin`: searches le
 versions out), writes their records (writer.py) in groups, noting each group's versions as
 *written* once all their records are in (`mark_written`), then in one write makes them live
 and hides the versions they replace (`commit`), and finally deletes the hidden versions'
-records (`clean_up`). Killed at any point, the index answers from exactly the previous
-manifest; the next ingest deletes what is hidden first, except the written versions it still
-wants: those it commits without embedding them again (a large ingest resumes). Chroma itself
-is the record of what is indexed: there is no second bookkeeping database to fall out of step
-with it.
+records (`clean_up`). Two sources can hold the same text (a file moved, renamed or copied):
+a version that goes while its text stays live elsewhere is not hidden but listed as stale,
+by source and hash, and `clean_up` deletes just its records. Killed at any point, the index
+answers from exactly the previous manifest; the next ingest deletes what is hidden first,
+except the written versions it still wants: those it commits without embedding them again (a
+large ingest resumes). Chroma itself is the record of what is indexed: there is no second
+bookkeeping database to fall out of step with it.
 
 Does: read and change the manifest, the hidden list and the index's version; move them out
 of the passages collection's metadata, where an index from before 2026-12 keeps them (the
@@ -121,14 +123,18 @@ class Manifest:
         self._set(hidden=sorted(set(self.hidden()) | set(shas)), manifest=self.live())
 
     def commit(self, changed: Sequence[DocumentRecords], removed: Sequence[str]) -> None:
-        """Make the new versions live, and the replaced and removed ones hidden, in one write."""
+        """Make the new versions live, and the replaced and removed ones hidden, in one write.
+        A replaced or removed version whose text stays live under another source (a file
+        moved or renamed, or one of two copies deleted) cannot be hidden by its hash: its
+        records are listed as *stale* (source and hash) for `clean_up` instead."""
         manifest = self.live()
         hidden = set(self.hidden())
+        old: list[tuple[str, str]] = []  # (source, hash) of the versions no longer live
         when = datetime.now(UTC).isoformat(timespec="seconds")
         for r in changed:
-            old = manifest.get(r.document.source)
-            if old:
-                hidden.add(old["sha"])
+            before = manifest.get(r.document.source)
+            if before and before["sha"] != r.document.sha:
+                old.append((r.document.source, before["sha"]))
             hidden.discard(r.document.sha)
             manifest[r.document.source] = (
                 {
@@ -141,30 +147,54 @@ class Manifest:
                 | ({"url": r.document.url} if r.document.url else {})
             )
         for source in removed:
-            old = manifest.pop(source, None)
-            if old:
-                hidden.add(old["sha"])
-        hidden -= {d["sha"] for d in manifest.values()}  # a live version is never hidden
+            before = manifest.pop(source, None)
+            if before:
+                old.append((source, before["sha"]))
+        live = {d["sha"] for d in manifest.values()}
+        hidden |= {sha for _, sha in old if sha not in live}
+        hidden -= live  # a live version is never hidden
+        stale = {tuple(pair) for pair in _list(self._metadata(), "stale")}
+        stale |= {(source, sha) for source, sha in old if sha in live}
+        stale -= {(source, d["sha"]) for source, d in manifest.items()}
         self._set(
-            bump=True, manifest=manifest, key=key(manifest), hidden=sorted(hidden), written=[]
+            bump=True,
+            manifest=manifest,
+            key=key(manifest),
+            hidden=sorted(hidden),
+            written=[],
+            stale=sorted(map(list, stale)),
         )
 
     def clean_up(self, keep: Sequence[str] = ()) -> int:
         """Delete the records of hidden document versions, except the written ones in `keep`
-        (an ingest that will commit them), and take them off the list. Returns how many
-        versions were cleaned."""
+        (an ingest that will commit them), and of stale ones (`commit`), and take them off
+        their lists. A hidden hash that is also live under some source (an ingest of a copy
+        was stopped) keeps those sources' records. Returns how many versions were cleaned."""
         meta = self._metadata()
         hidden, before = _list(meta, "hidden"), _list(meta, "written")
+        stale = _list(meta, "stale")
         written = set(before) & set(keep)
         drop = [sha for sha in hidden if sha not in written]
+        live: dict[str, list[str]] = {}  # hash -> the sources it is live at
+        for source, d in self.live().items():
+            live.setdefault(str(d["sha"]), []).append(source)
+        wheres: list[dict[str, Any]] = []
+        plain = [sha for sha in drop if sha not in live]
+        for i in range(0, len(plain), 200):
+            wheres.append({"doc_sha": {"$in": plain[i : i + 200]}})
+        for sha in [sha for sha in drop if sha in live]:
+            wheres.append({"$and": [{"doc_sha": sha}, {"source": {"$nin": live[sha]}}]})
+        for source, sha in stale:
+            wheres.append({"$and": [{"doc_sha": sha}, {"source": source}]})
         c = self.connection
-        for i in range(0, len(drop), 200):
-            where = {"doc_sha": {"$in": drop[i : i + 200]}}
+        for where in wheres:
             for collection in (c.sentences, c.passages):
                 collection.delete(where=where)
-        if drop or len(written) != len(before):
-            self._set(hidden=[sha for sha in hidden if sha in written], written=sorted(written))
-        return len(drop)
+        if drop or stale or len(written) != len(before):
+            self._set(
+                hidden=[sha for sha in hidden if sha in written], written=sorted(written), stale=[]
+            )
+        return len(drop) + len(stale)
 
     def reset_if_unversioned(self) -> bool:
         """An index written before manifests existed is emptied (ingest rebuilds it); one

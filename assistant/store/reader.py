@@ -6,6 +6,8 @@ out; the search then notices it is incomplete and is made again):
   nearest            the k nearest passage records to a vector: (id, cosine)
   held               which of some passage record ids the index still holds (a search's
                      candidates, read from the lexical index)
+  passage_vectors    some passages' vectors, by record id (ingest reuses them for a file
+                     whose text the index already holds under another name)
   passages_by_id     some passages, by record id
   sentences_of       the stored sentence records of some passages, with vectors and
                      generality (a search uses the lexical index's copy; this is for a
@@ -77,6 +79,20 @@ class Reader:
         page = c.read(lambda: c.passages.get(ids=list(ids), include=["documents", "metadatas"]))
         rows = zip(page["ids"], page["documents"], page["metadatas"], strict=True)
         return {pid: to_passage(text, meta) for pid, text, meta in rows if meta is not None}
+
+    def passage_vectors(self, ids: Sequence[str]) -> Any | None:
+        """The vectors of these passage records (float32, in the order of `ids`), or None
+        unless the index holds them all."""
+        import numpy as np
+
+        if not ids:
+            return None
+        c = self.connection
+        page = c.read(lambda: c.passages.get(ids=list(ids), include=["embeddings"]))
+        got = dict(zip(page["ids"], page["embeddings"], strict=True))
+        if any(i not in got for i in ids):
+            return None
+        return np.asarray([got[i] for i in ids], dtype=np.float32).reshape(len(ids), DIMENSIONS)
 
     def sentences_of(
         self, passage_ids: Sequence[str], ids: Sequence[str]
