@@ -59,7 +59,7 @@ def _embed_and_add(
     chunks: dict[str, list[Passage]],
     models: list[Embedder],
 ) -> list[DocumentRecords]:
-    """Embed the new or changed documents in groups (or take a copy's vectors, `_copied`) and
+    """Embed the new or changed documents in groups (or take a copy's vectors, `_copies`) and
     write their records, still invisible (see Store), and their lexical rows and sentence
     vectors (lexical_files.py), so a resumed ingest has them too. Only one group's texts and
     vectors are held at a time."""
@@ -73,11 +73,7 @@ def _embed_and_add(
     for start in range(0, len(todo), GROUP_DOCUMENTS):
         group = todo[start : start + GROUP_DOCUMENTS]
         plans = {d.source: _plan(chunks[d.source]) for d in group}
-        copies = {
-            d.source: copy
-            for d in group
-            if (copy := _copied(settings, store, d, chunks[d.source], elsewhere)) is not None
-        }
+        copies = _copies(settings, store, group, chunks, elsewhere)
         new = [d for d in group if d.source not in copies]
         if tick and copies:
             tick(sum(len(plans[s][1]) for s in copies))
@@ -125,44 +121,49 @@ def _embed_and_add(
     return written
 
 
-def _copied(
+def _copies(
     settings: Settings,
     store: Store,
-    document: Document,
-    passages: list[Passage],
+    group: list[Document],
+    chunks: dict[str, list[Passage]],
     elsewhere: dict[str, str],
-) -> DocumentRecords | None:
-    """The records of a document whose text the index already holds under another source (a
-    file moved, renamed or copied), with the vectors made for that one: its passages' from
-    the store, its sentences' from the lexical index's copy (or the store's sentence records,
-    on a Chroma server). None when there is no such source or not every vector is there."""
+) -> dict[str, DocumentRecords]:
+    """The records, by source, of those documents whose text the index already holds under
+    another source (a file moved, renamed or copied), with the vectors made for that one:
+    its passages' from the store (one read for the group), its sentences' from the lexical
+    index's copy (or the store's sentence records, on a Chroma server). A document without
+    such a source, or without every vector there, is left out (it is embedded)."""
     import numpy as np
 
-    other = elsewhere.get(document.sha)
-    if other is None or other == document.source:
-        return None
-    pairs = [(p.id, s) for p in passages for s in sentences(p)]
-    sha = document.sha
-    vectors = store.reader.passage_vectors(
-        [record_id(replace(p, source=other).id, sha) for p in passages]
-    )
-    if vectors is None:
-        return None
-    kept = lexical_files.read_vectors(settings.lexical_dir, sha, len(pairs))
-    if kept is None:
-        ids = [record_id(replace(s, source=other).id, sha) for _, s in pairs]
-        found, general, whole = store.reader.sentence_vectors(ids)
-        if not whole:
-            return None
-        kept = found, general
-    return DocumentRecords(
-        document=document,
-        passages=passages,
-        passage_vectors=vectors,
-        sentences=pairs,
-        sentence_vectors=np.asarray(kept[0], dtype=np.float32),
-        generality=[float(g) for g in kept[1]],
-    )
+    def old_id(p: Passage, d: Document) -> str:
+        return record_id(replace(p, source=elsewhere[d.sha]).id, d.sha)
+
+    wanted = [d for d in group if elsewhere.get(d.sha, d.source) != d.source]
+    held = store.reader.passage_vectors([old_id(p, d) for d in wanted for p in chunks[d.source]])
+    out: dict[str, DocumentRecords] = {}
+    for d in wanted:
+        passages = chunks[d.source]
+        ids = [old_id(p, d) for p in passages]
+        if not ids or any(i not in held for i in ids):
+            continue
+        pairs = [(p.id, s) for p in passages for s in sentences(p)]
+        kept = lexical_files.read_vectors(settings.lexical_dir, d.sha, len(pairs))
+        if kept is None:
+            other = elsewhere[d.sha]
+            s_ids = [record_id(replace(s, source=other).id, d.sha) for _, s in pairs]
+            found, general, whole = store.reader.sentence_vectors(s_ids)
+            if not whole:
+                continue
+            kept = found, general
+        out[d.source] = DocumentRecords(
+            document=d,
+            passages=passages,
+            passage_vectors=np.stack([held[i] for i in ids]),
+            sentences=pairs,
+            sentence_vectors=np.asarray(kept[0], dtype=np.float32),
+            generality=[float(g) for g in kept[1]],
+        )
+    return out
 
 
 def _unwritable(settings: Settings, e: OSError) -> IndexStoreError:

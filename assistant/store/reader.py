@@ -80,19 +80,19 @@ class Reader:
         rows = zip(page["ids"], page["documents"], page["metadatas"], strict=True)
         return {pid: to_passage(text, meta) for pid, text, meta in rows if meta is not None}
 
-    def passage_vectors(self, ids: Sequence[str]) -> Any | None:
-        """The vectors of these passage records (float32, in the order of `ids`), or None
-        unless the index holds them all."""
+    def passage_vectors(self, ids: Sequence[str]) -> dict[str, Any]:
+        """The vectors (float32) of those of these passage records the index holds, by id,
+        `PAGE` ids a read."""
         import numpy as np
 
-        if not ids:
-            return None
+        out: dict[str, Any] = {}
         c = self.connection
-        page = c.read(lambda: c.passages.get(ids=list(ids), include=["embeddings"]))
-        got = dict(zip(page["ids"], page["embeddings"], strict=True))
-        if any(i not in got for i in ids):
-            return None
-        return np.asarray([got[i] for i in ids], dtype=np.float32).reshape(len(ids), DIMENSIONS)
+        for i in range(0, len(ids), PAGE):
+            wanted = list(ids[i : i + PAGE])
+            page = c.read(lambda w=wanted: c.passages.get(ids=w, include=["embeddings"]))
+            for pid, v in zip(page["ids"], page["embeddings"], strict=True):
+                out[pid] = np.asarray(v, dtype=np.float32)
+        return out
 
     def sentences_of(
         self, passage_ids: Sequence[str], ids: Sequence[str]
