@@ -49,6 +49,23 @@ def test_a_saved_lexical_index_loads_back_the_same(tmp_path: Path) -> None:
 
 
 @pytest.mark.unit
+def test_every_passage_has_its_bm25_score_not_only_the_best(tmp_path: Path) -> None:
+    built = Lexical(_passages())
+    built.save(tmp_path / "lex")
+    for lexical in (built, Lexical.load(tmp_path / "lex")):
+        stems = ["night", "massag", "stretch", "calf"]
+        every = lexical.scores(stems, [f"p{i}" for i in range(6)] + ["gone"])
+        assert set(every) == {f"p{i}" for i in range(6)}  # an unknown id is left out
+        ranked = dict(lexical.search(stems, 6))
+        assert len(ranked) > 1 and {p for p, v in every.items() if v > 0} == set(ranked)
+        assert all(every[p] == pytest.approx(v) for p, v in ranked.items())
+        best = lexical.search(stems, 1)  # the second best is scored though not in this list
+        second = max((p for p in ranked if p != best[0][0]), key=ranked.get)
+        assert every[second] == pytest.approx(ranked[second]) and every[second] > 0
+        assert every["p1"] == 0.0 and lexical.scores(["zebra"], ["p1"]) == {"p1": 0.0}
+
+
+@pytest.mark.unit
 def test_a_saved_lexical_index_reads_back_its_passages(tmp_path: Path) -> None:
     items = _passages()
     items[5] = (

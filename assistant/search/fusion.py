@@ -6,7 +6,8 @@ sentence) and passages by BM25; keep the `top` fused, plus the passages of the b
 sentences and the best BM25 matches (a passage strong in one list only ranks low in the
 fusion, but its sentences deserve to be judged); then bring each candidate's followers (a
 list's items after its lead-in, a paragraph's "For example, ..." continuation), ranked
-right after it and scored at least as high.
+right after it and scored at least as high. Every candidate carries its own BM25 score
+(`Lexical.scores`), whether or not BM25's list holds it.
 Does not: search (retriever.py) or score sentences (features.py, scoring.py).
 """
 
@@ -28,9 +29,12 @@ def fuse(
     bm25: list[tuple[str, float]],
     lexical: Lexical,
     top: int,
+    stems: list[str],
 ) -> list[Ranked]:
     """The candidate passages, best first. Every id given must be a live passage of
-    `lexical` (the vector results are filtered to it; BM25 indexes exactly those)."""
+    `lexical` (the vector results are filtered to it; BM25 indexes exactly those). Each
+    carries its own BM25 score for the query's `stems`, also when it is not in the `bm25`
+    list (among many passages, one found by meaning alone often is not)."""
     fused: dict[str, float] = {}
     cosine: dict[str, float] = {}
     for rank, (pid, sim) in enumerate(dense):
@@ -43,7 +47,6 @@ def fuse(
         fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + len(seen))
         cosine[pid] = max(cosine.get(pid, -1.0), sim)
         seen.add(pid)
-    scores = dict(bm25)
     for rank, (pid, _) in enumerate(bm25):
         fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
     candidates = sorted(fused, key=lambda p: -fused[p])[:top]
@@ -52,6 +55,9 @@ def fuse(
     for pid in extra:
         if pid not in candidates:
             candidates.append(pid)
+    followers = [f for pid in candidates for f in lexical.list_items(pid)]
+    followers += [n for pid in candidates if (n := lexical.continuation(pid)) is not None]
+    scores = lexical.scores(stems, [*candidates, *followers])
     chosen: list[str] = []
     for pid in candidates:
         follow = [*lexical.list_items(pid)]

@@ -167,7 +167,7 @@ class Retriever:
             ),
             key=lambda item: -item[1],
         )[:SENTENCE_K]
-        ranked = fuse(known[:DENSE_K], by_sentence, bm25[:LEXICAL_K], lexical, top)
+        ranked = fuse(known[:DENSE_K], by_sentence, bm25[:LEXICAL_K], lexical, top, stems)
         return ranked, len(known) == len(dense), read
 
     def _vectors(self, pids: list[str], lexical: Lexical) -> dict[str, tuple[Any, Any]]:

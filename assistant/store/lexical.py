@@ -466,6 +466,30 @@ class Lexical:
     def idf(self, stem: str) -> float:
         return _idf(self.n, self.df.get(stem, 0))
 
+    def scores(self, stems: list[str], pids: Iterable[str]) -> dict[str, float]:
+        """These passages' BM25 scores for the stems, as `search` scores them, whether or not
+        they are among its best (among many passages a candidate found by meaning can fall
+        out of BM25's top list; its score still says how many of the words it holds)."""
+        import numpy as np
+
+        wanted = [p for p in dict.fromkeys(pids) if p in self._index]
+        term_ids = [self._vocab[t] for t in self.known_stems(stems) if t in self._vocab]
+        if not wanted or not term_ids:
+            return dict.fromkeys(wanted, 0.0)
+        rows = np.asarray([self._index[p] for p in wanted], dtype=np.int64)
+        order = np.argsort(rows)
+        ordered = rows[order]
+        totals = np.zeros(len(rows))
+        a = self._arrays
+        data, indices, indptr = a["data"], a["indices"], a["indptr"]
+        for t in term_ids:
+            posting = np.asarray(indices[indptr[t] : indptr[t + 1]])
+            held = np.isin(posting, ordered)
+            if held.any():
+                at = order[np.searchsorted(ordered, posting[held])]
+                np.add.at(totals, at, np.asarray(data[indptr[t] : indptr[t + 1]])[held])
+        return {p: float(v) for p, v in zip(wanted, totals.tolist(), strict=True)}
+
     def search(self, stems: list[str], k: int) -> list[tuple[str, float]]:
         """The `k` best passages by BM25: (passage id, score), best first.
 
