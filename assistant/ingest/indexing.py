@@ -32,7 +32,7 @@ from assistant.errors import CorpusError, IndexStoreError
 from assistant.settings import Settings
 from assistant.store import Store, lexical_files
 from assistant.store.manifest import key
-from assistant.store.records import generality, record_id
+from assistant.store.records import generality, version_ids
 from assistant.types import Document, DocumentRecords, IngestReport, Passage, Skipped
 
 # progress(total) is called once with the number of texts to embed and returns a callback
@@ -68,24 +68,26 @@ def _embed_and_add(
         return []
     store.manifest.begin([d.sha for d in todo])
     elsewhere = {d.sha: source for source, d in store.manifest.documents().items()}
+
+    def model() -> Embedder:
+        if not models:
+            models.append(embedder or Embedder(settings.batch_size, settings.backend))
+            _ = models[0].model
+        return models[0]
+
+    if not all(_indexed_elsewhere(d, elsewhere) for d in todo):
+        model()  # load before the progress bar starts, so it measures embedding
     tick = progress(total) if progress else None
     written: list[DocumentRecords] = []
     for start in range(0, len(todo), GROUP_DOCUMENTS):
         group = todo[start : start + GROUP_DOCUMENTS]
         plans = {d.source: _plan(chunks[d.source]) for d in group}
-        copies = _copies(settings, store, group, chunks, elsewhere)
+        copies = _copies(settings, store, group, chunks, plans, elsewhere)
         new = [d for d in group if d.source not in copies]
         if tick and copies:
             tick(sum(len(plans[s][1]) for s in copies))
-        if new and not models:
-            embedder = embedder or Embedder(settings.batch_size, settings.backend)
-            _ = embedder.model
-            models.append(embedder)
-        vectors = (
-            models[0].encode_array([t for d in new for t in plans[d.source][1]], progress=tick)
-            if new
-            else None
-        )
+        batch = [t for d in new for t in plans[d.source][1]]
+        vectors = model().encode_array(batch, progress=tick) if new else None
         records, offset = [], 0
         for d in group:
             if d.source in copies:
@@ -121,36 +123,45 @@ def _embed_and_add(
     return written
 
 
+def _indexed_elsewhere(d: Document, elsewhere: dict[str, str]) -> bool:
+    """Whether the index holds this document's text under another source (`elsewhere`: the
+    live documents' sources by hash)."""
+    return elsewhere.get(d.sha, d.source) != d.source
+
+
 def _copies(
     settings: Settings,
     store: Store,
     group: list[Document],
     chunks: dict[str, list[Passage]],
+    plans: dict[str, tuple[list[tuple[str, Passage]], list[str]]],
     elsewhere: dict[str, str],
 ) -> dict[str, DocumentRecords]:
     """The records, by source, of those documents whose text the index already holds under
     another source (a file moved, renamed or copied), with the vectors made for that one:
     its passages' from the store (one read for the group), its sentences' from the lexical
     index's copy (or the store's sentence records, on a Chroma server). A document without
-    such a source, or without every vector there, is left out (it is embedded)."""
+    such a source, or without every vector there, is left out (it is embedded). `plans`:
+    each document's sentences and texts to embed (`_plan`)."""
     import numpy as np
 
-    def old_id(p: Passage, d: Document) -> str:
-        return record_id(replace(p, source=elsewhere[d.sha]).id, d.sha)
+    wanted = [d for d in group if _indexed_elsewhere(d, elsewhere)]
 
-    wanted = [d for d in group if elsewhere.get(d.sha, d.source) != d.source]
-    held = store.reader.passage_vectors([old_id(p, d) for d in wanted for p in chunks[d.source]])
+    def indexed_ids(d: Document) -> list[tuple[str, tuple[str, ...]]]:
+        """Each passage's and its sentences' record ids under the name already indexed."""
+        return [version_ids(replace(p, source=elsewhere[d.sha]), d.sha) for p in chunks[d.source]]
+
+    old = {d.source: indexed_ids(d) for d in wanted}
+    held = store.reader.passage_vectors([pid for d in wanted for pid, _ in old[d.source]])
     out: dict[str, DocumentRecords] = {}
     for d in wanted:
-        passages = chunks[d.source]
-        ids = [old_id(p, d) for p in passages]
+        passages, ids = chunks[d.source], [pid for pid, _ in old[d.source]]
         if not ids or any(i not in held for i in ids):
             continue
-        pairs = [(p.id, s) for p in passages for s in sentences(p)]
+        pairs = plans[d.source][0]
         kept = lexical_files.read_vectors(settings.lexical_dir, d.sha, len(pairs))
         if kept is None:
-            other = elsewhere[d.sha]
-            s_ids = [record_id(replace(s, source=other).id, d.sha) for _, s in pairs]
+            s_ids = [sid for _, sids in old[d.source] for sid in sids]
             found, general, whole = store.reader.sentence_vectors(s_ids)
             if not whole:
                 continue

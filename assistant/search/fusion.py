@@ -55,13 +55,15 @@ def fuse(
     for pid in extra:
         if pid not in candidates:
             candidates.append(pid)
-    followers = [f for pid in candidates for f in lexical.list_items(pid)]
-    followers += [n for pid in candidates if (n := lexical.continuation(pid)) is not None]
+    items = {pid: lexical.list_items(pid) for pid in candidates}
+    continues = {pid: lexical.continuation(pid) for pid in candidates}
+    followers = [f for pid in candidates for f in items[pid]]
+    followers += [n for n in continues.values() if n is not None]
     scores = lexical.scores(stems, [*candidates, *followers])
     chosen: list[str] = []
     for pid in candidates:
-        follow = [*lexical.list_items(pid)]
-        nxt = lexical.continuation(pid)
+        follow = [*items[pid]]
+        nxt = continues[pid]
         if nxt is not None:
             follow.append(nxt)
             fused[nxt] = max(fused.get(nxt, 0.0), fused.get(pid, 0.0))

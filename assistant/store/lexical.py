@@ -466,6 +466,11 @@ class Lexical:
     def idf(self, stem: str) -> float:
         return _idf(self.n, self.df.get(stem, 0))
 
+    def _terms(self, stems: list[str]) -> list[int]:
+        """The BM25 terms of these stems (each mapped to the corpus stem it nearly equals),
+        one per occurrence: a stem asked twice counts twice."""
+        return [self._vocab[t] for t in self.known_stems(stems) if t in self._vocab]
+
     def scores(self, stems: list[str], pids: Iterable[str]) -> dict[str, float]:
         """These passages' BM25 scores for the stems, as `search` scores them, whether or not
         they are among its best (among many passages a candidate found by meaning can fall
@@ -473,7 +478,7 @@ class Lexical:
         import numpy as np
 
         wanted = [p for p in dict.fromkeys(pids) if p in self._index]
-        term_ids = [self._vocab[t] for t in self.known_stems(stems) if t in self._vocab]
+        term_ids = self._terms(stems)
         if not wanted or not term_ids:
             return dict.fromkeys(wanted, 0.0)
         rows = np.asarray([self._index[p] for p in wanted], dtype=np.int64)
@@ -498,11 +503,8 @@ class Lexical:
         own scoring loops in Python unless numba is installed)."""
         import numpy as np
 
-        known = self.known_stems(stems)
-        if not known or not self.ids:
-            return []
-        term_ids = [self._vocab[t] for t in known if t in self._vocab]
-        if not term_ids:
+        term_ids = self._terms(stems)
+        if not term_ids or not self.ids:
             return []
         a = self._arrays
         data, indices, indptr = a["data"], a["indices"], a["indptr"]

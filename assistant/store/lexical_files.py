@@ -44,7 +44,7 @@ from assistant.chunking import sentences
 from assistant.embedding import sentence_text
 from assistant.store.lexical import FORMAT, PASSAGE_FILES, Lexical, Row, passage_blob, row
 from assistant.store.reader import Reader
-from assistant.store.records import DIMENSIONS, generality, record_id
+from assistant.store.records import DIMENSIONS, generality, record_id, version_ids
 from assistant.types import DocumentRecords, Passage
 
 KEEP = 2
@@ -168,13 +168,12 @@ def kept_rows(folder: Path, source: str, d: Mapping[str, Any]) -> list[Row] | No
     passages = read_passages(folder, sha, len(rows))
     if passages is None:
         return None
-    mine = [_as_source(p, source, d) for p in passages]
-    ids = [tuple(record_id(s.id, sha) for s in sentences(p)) for p in mine]
-    if [len(i) for i in ids] != [len(r.sentences) for r in rows]:
+    ids = [version_ids(_as_source(p, source, d), sha) for p in passages]
+    if [len(s) for _, s in ids] != [len(r.sentences) for r in rows]:
         return None  # split otherwise since: not rows to give this source
     return [
-        r._replace(id=record_id(p.id, sha), source=source, sentences=i)
-        for r, p, i in zip(rows, mine, ids, strict=True)
+        r._replace(id=pid, source=source, sentences=s)
+        for r, (pid, s) in zip(rows, ids, strict=True)
     ]
 
 
@@ -414,8 +413,7 @@ def build(
         for pid, p in reader.passages():
             if p.source in fresh:
                 sha = str(live[p.source]["sha"])
-                ids = tuple(record_id(s.id, sha) for s in sentences(p))
-                fresh[p.source].append((row(pid, p, ids), p))
+                fresh[p.source].append((row(pid, p, version_ids(p, sha)[1]), p))
         for source, got in fresh.items():
             got.sort(key=lambda item: item[0].start)
             rows[source] = [r for r, _ in got]

@@ -2,8 +2,9 @@
 
 Does: turn a `Passage` into a record's metadata (source, title, heading, offsets, the
 document's hash and ingest time, and for extracted formats the text file, page and address)
-and back; name records by content (`record_id`); stack vectors for an upsert; a sentence's
-generality (what a sentence record carries besides its vector).
+and back; name records by content (`record_id`, and `version_ids` for a passage and its
+sentences); stack vectors for an upsert; a sentence's generality (what a sentence record
+carries besides its vector).
 Does not: talk to Chroma (connection.py, reader.py, writer.py).
 """
 
@@ -13,6 +14,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.chunking import sentences
 from assistant.types import Passage
 
 DIMENSIONS = 384  # all-MiniLM-L6-v2
@@ -23,6 +25,12 @@ def record_id(content_id: str, document_sha: str) -> str:
     """A record's id: the content hash of the passage or sentence and of its document's
     version, so two versions of a document never share a record."""
     return hashlib.sha256(f"{content_id}\0{document_sha}".encode()).hexdigest()[:32]
+
+
+def version_ids(p: Passage, document_sha: str) -> tuple[str, tuple[str, ...]]:
+    """The record ids of a passage of one document version and of its sentences, split as
+    ingest splits them."""
+    return record_id(p.id, document_sha), tuple(record_id(s.id, document_sha) for s in sentences(p))
 
 
 def to_meta(p: Passage, sha: str, when: str) -> dict[str, Any]:
