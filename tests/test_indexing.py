@@ -326,6 +326,16 @@ def _whole(settings: Settings, embedder: Embedder, question: str) -> tuple[set[s
     return {h.passage.source.rsplit("/", 1)[-1] for h in evidence.passages}, again
 
 
+MASSAGE = "How does massage help with leg cramps?"
+
+
+def _copy_of_the_massage_article(corpus: Path) -> Path:
+    """A second file with the massage article's text: the same content hash, another name."""
+    copy = corpus / "copy.txt"
+    copy.write_bytes((corpus / "massage-for-leg-cramps.txt").read_bytes())
+    return copy
+
+
 def _records_are_the_live_ones(settings: Settings) -> None:
     """Chroma holds exactly the live documents' passage records: nothing left behind."""
     store = Store(settings)
@@ -347,7 +357,7 @@ def test_a_renamed_file_is_not_embedded_again_and_leaves_nothing_behind(
     assert (moved.documents, moved.passages, moved.removed) == (2, first.passages, 1)
     assert moved.embedded == 0  # its vectors were the old name's
     _records_are_the_live_ones(settings)
-    sources, again = _whole(settings, embedder, "How does massage help with leg cramps?")
+    sources, again = _whole(settings, embedder, MASSAGE)
     assert "massage.txt" in sources and "massage-for-leg-cramps.txt" not in sources
     assert again == 0
 
@@ -357,20 +367,18 @@ def test_two_copies_of_a_file_both_answer_and_deleting_one_keeps_the_other(
     settings: Settings, corpus: Path, embedder: Embedder
 ) -> None:
     first = run(settings, embedder)
-    massage = corpus / "massage-for-leg-cramps.txt"
-    copy = corpus / "copy.txt"
-    copy.write_bytes(massage.read_bytes())
+    copy = _copy_of_the_massage_article(corpus)
     both = run(settings, embedder)
     assert both.documents == 3 and both.embedded == 0  # the copy reuses the original's vectors
     _records_are_the_live_ones(settings)
-    sources, again = _whole(settings, embedder, "How does massage help with leg cramps?")
+    sources, again = _whole(settings, embedder, MASSAGE)
     assert {"copy.txt", "massage-for-leg-cramps.txt"} <= sources
     assert again == 0  # the lexical index knows both copies' records
     copy.unlink()
     one = run(settings, embedder)
     assert (one.documents, one.passages, one.removed) == (2, first.passages, 1)
     _records_are_the_live_ones(settings)
-    sources, again = _whole(settings, embedder, "How does massage help with leg cramps?")
+    sources, again = _whole(settings, embedder, MASSAGE)
     assert "massage-for-leg-cramps.txt" in sources and "copy.txt" not in sources
     assert again == 0
 
@@ -382,9 +390,7 @@ def test_a_stopped_ingest_of_a_copy_does_not_cost_the_original_its_records(
     from assistant.store.writer import Writer
 
     run(settings, embedder)
-    massage = corpus / "massage-for-leg-cramps.txt"
-    copy = corpus / "copy.txt"
-    copy.write_bytes(massage.read_bytes())
+    copy = _copy_of_the_massage_article(corpus)
 
     def killed(self: Writer, records: list) -> None:
         raise KeyboardInterrupt  # a kill after the copy's version was hidden, before writing
@@ -397,5 +403,5 @@ def test_a_stopped_ingest_of_a_copy_does_not_cost_the_original_its_records(
     report = run(settings, embedder)
     assert report.documents == 2 and report.embedded == 0
     _records_are_the_live_ones(settings)
-    sources, again = _whole(settings, embedder, "How does massage help with leg cramps?")
+    sources, again = _whole(settings, embedder, MASSAGE)
     assert "massage-for-leg-cramps.txt" in sources and again == 0
