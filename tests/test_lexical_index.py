@@ -122,6 +122,24 @@ def test_a_document_found_for_one_word_alone_does_not_cover_it() -> None:
 
 
 @pytest.mark.unit
+def test_whether_a_found_document_covers_a_word_ignores_documents_not_found() -> None:
+    """The question's other words are counted among the documents found: a third, unrelated
+    document that uses "around" and "bad" does not make the cramps article's "calves" stop
+    covering the question's "calves"."""
+    from assistant.text import content_stems
+
+    unrelated = [
+        (f"u{i}", Passage("weather.md", "Weather", "", f"Bad weather all around, day {i}.", 0, 9))
+        for i in range(10)
+    ]
+    asked = content_stems("does rubbing calves help around a bad night")
+    alone = Lexical(_two_documents())
+    among = Lexical([*_two_documents(), *unrelated])
+    assert alone.covers("calves", alone.documents_of(["c0"]), asked)
+    assert among.covers("calves", among.documents_of(["c0"]), asked)
+
+
+@pytest.mark.unit
 def test_word_rarity_and_topic_are_judged_among_the_documents_found() -> None:
     lexical = Lexical(_two_documents())
     cramps = lexical.documents_of(["c0"])

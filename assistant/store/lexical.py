@@ -415,9 +415,11 @@ class Lexical:
     def covers(self, word: str, within: list[int] | None = None, asked: Iterable[str] = ()) -> bool:
         """Whether the corpus (or, given `within`, one of those documents) uses this word, or
         one of (nearly) the same stem. With `asked` (the question's stems), only a document
-        that also uses at least half of the question's other stems the collection knows
-        counts: a document found for this word alone is not what the question is about.
-        (Matching by lemma as well held out no better: docs/answering.md "Evaluation".)"""
+        that also uses at least half of the question's other stems that one of `within`
+        uses counts: a document found for this word alone is not what the question is about.
+        The other stems are those of the documents found, not of the whole collection, so
+        unrelated documents that use "around" or "bad" change nothing. (Matching by lemma
+        as well held out no better: docs/answering.md "Evaluation".)"""
         stems = content_stems(word)
         if not stems:
             return True
@@ -428,6 +430,7 @@ class Lexical:
         if term is None:
             return False
         others = {self._vocab[s] for s in asked if s in self._vocab} - {term}
+        others = {t for t in others if any(self._uses(d, [t])[0] for d in within)}
         for d in within:
             if self._uses(d, [term])[0] and (
                 not others or 2 * sum(self._uses(d, sorted(others))) >= len(others)
