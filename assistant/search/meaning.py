@@ -76,7 +76,7 @@ def weigh_missing(
     (the question without the topic phrase of the documents found), its vector too, encoded
     in the same model call as the question without its rarest missing word. With `asked`
     (the question's stems), a found document counts as using a word only if it also uses
-    half of the question's other stems (`Lexical.covers`)."""
+    half of the question's other stems that the found documents use (`Lexical.covers`)."""
     import numpy as np
 
     missing = [
