@@ -429,14 +429,13 @@ class Lexical:
         term = self._vocab.get(stem)
         if term is None:
             return False
-        others = {self._vocab[s] for s in asked if s in self._vocab} - {term}
-        others = {t for t in others if any(self._uses(d, [t])[0] for d in within)}
-        for d in within:
-            if self._uses(d, [term])[0] and (
-                not others or 2 * sum(self._uses(d, sorted(others))) >= len(others)
-            ):
-                return True
-        return False
+        others = sorted({self._vocab[s] for s in asked if s in self._vocab} - {term})
+        uses = {d: self._uses(d, [term, *others]) for d in within}  # the term first
+        shared = [i for i in range(1, len(others) + 1) if any(u[i] for u in uses.values())]
+        return any(
+            u[0] and (not shared or 2 * sum(u[i] for i in shared) >= len(shared))
+            for u in uses.values()
+        )
 
     def _uses(self, d: int, terms: list[int]) -> list[bool]:
         """Whether document `d` uses each of these BM25 terms."""
