@@ -335,12 +335,21 @@ def test_the_articles_are_judged_the_same_among_unrelated_documents(
 
 
 @pytest.mark.integration
-def test_chroma_loads_its_index_in_the_background_while_the_model_loads(
-    indexed: Settings, embedder: Embedder
+def test_chroma_loads_its_index_in_the_background_while_the_lexical_index_and_model_load(
+    indexed: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from assistant.store import lexical_files
+
     retriever = Retriever(Store(indexed), embedder)
     reader, calls = retriever.store.reader, []
     real = reader.nearest
+    real_load = lexical_files.load
+
+    def load(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - notes whether Chroma has begun
+        calls.append(f"lexical, preload started: {retriever._preload is not None}")
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(lexical_files, "load", load)
 
     def nearest(vector, k, hidden=()):  # noqa: ANN001, ANN202 - records who asks, and when
         calls.append(threading.current_thread().name)
@@ -352,5 +361,9 @@ def test_chroma_loads_its_index_in_the_background_while_the_model_loads(
     search(retriever, "Why do leg cramps happen at night?")
     search(retriever, "How does massage help?")
     main = threading.current_thread().name
-    assert calls[:2] == ["chroma-preload", "done chroma-preload"]  # once, and first
-    assert calls[2:] == [main, f"done {main}"] * 2
+    assert [c for c in calls if c.startswith("lexical")] == ["lexical, preload started: True"]
+    assert [c for c in calls if "preload" in c and "lexical" not in c] == [
+        "chroma-preload",
+        "done chroma-preload",
+    ]  # once, and before any question's own query
+    assert calls[-4:] == [main, f"done {main}"] * 2

@@ -14,12 +14,12 @@ Does not: decide whether the evidence answers the question, or write anything (a
 The lexical index (BM25, vocabulary, the corpus words' vectors, the sentences' vectors) is
 the one ingest saved for the live documents (store/lexical_files.py), loaded memory-mapped;
 it is loaded again only when the live documents change (the manifest's key, checked at most
-once every `RECHECK_SECONDS`). Chroma reads its whole vector index on its first query, so the
-first question starts that query in the background as soon as the lexical index is loaded,
-while the model loads. Sentences are split again from their passages' texts, as
-ingest split them, so a search reads no sentence record from Chroma (held out, scoring the
-sentences of the 40 + 40 passages found equals a search over every sentence: docs/
-performance.md).
+once every `RECHECK_SECONDS`). Chroma reads its whole vector index on its first query, so
+the first question starts that query in the background before it loads the lexical index:
+Chroma's load overlaps that one and the model's. Sentences are split again from their
+passages' texts, as ingest split them, so a search reads no sentence record from Chroma
+(held out, scoring the sentences of the 40 + 40 passages found equals a search over every
+sentence: docs/performance.md).
 """
 
 from __future__ import annotations
@@ -94,6 +94,8 @@ class Retriever:
                 _, self._hidden, key = self.store.manifest.state()
                 self._checked = now
                 if self._lexical is None or key != self._key:
+                    if not self._key and self._preload is None:
+                        self._start_preload()  # while the lexical index and the model load
                     self._lexical, self._word_vectors = lexical_files.load(
                         self.store.settings.lexical_dir,
                         key,
@@ -101,15 +103,13 @@ class Retriever:
                         self.store.reader,
                         self.embedder.encode_array,
                     )
-                    if not self._key:
-                        self._start_preload()
                     self._key = key
             return self._lexical
 
     def _start_preload(self) -> None:
-        """Have Chroma load its vector index now, in the background, while the model loads:
-        it reads the whole index on its first query (about 0.5 s at 100k passages). A
-        failure is left to the question's own query, which reports it."""
+        """Have Chroma load its vector index now, in the background, while the lexical index
+        and the model load: it reads the whole index on its first query (about 0.4 s at 100k
+        passages). A failure is left to the question's own query, which reports it."""
         vector = [1.0] + [0.0] * (DIMENSIONS - 1)
 
         def query() -> None:
