@@ -346,6 +346,16 @@ def _records_are_the_live_ones(settings: Settings) -> None:
     assert len(page["ids"]) == store.manifest.count() and store.manifest.hidden() == []
 
 
+def _found_once(settings: Settings, embedder: Embedder) -> set[str]:
+    """After an ingest: Chroma holds exactly the live records, and a real search for
+    `MASSAGE` is made once (the lexical index knows every record it meets). The sources of
+    the passages it finds."""
+    _records_are_the_live_ones(settings)
+    sources, again = _whole(settings, embedder, MASSAGE)
+    assert again == 0
+    return sources
+
+
 @pytest.mark.integration
 def test_a_renamed_file_is_not_embedded_again_and_leaves_nothing_behind(
     settings: Settings, corpus: Path, embedder: Embedder
@@ -356,10 +366,8 @@ def test_a_renamed_file_is_not_embedded_again_and_leaves_nothing_behind(
     moved = run(settings, embedder)
     assert (moved.documents, moved.passages, moved.removed) == (2, first.passages, 1)
     assert moved.embedded == 0  # its vectors were the old name's
-    _records_are_the_live_ones(settings)
-    sources, again = _whole(settings, embedder, MASSAGE)
+    sources = _found_once(settings, embedder)
     assert "massage.txt" in sources and "massage-for-leg-cramps.txt" not in sources
-    assert again == 0
 
 
 @pytest.mark.integration
@@ -370,30 +378,35 @@ def test_two_copies_of_a_file_both_answer_and_deleting_one_keeps_the_other(
     copy = _copy_of_the_massage_article(corpus)
     both = run(settings, embedder)
     assert both.documents == 3 and both.embedded == 0  # the copy reuses the original's vectors
-    _records_are_the_live_ones(settings)
-    sources, again = _whole(settings, embedder, MASSAGE)
-    assert {"copy.txt", "massage-for-leg-cramps.txt"} <= sources
-    assert again == 0  # the lexical index knows both copies' records
+    assert {"copy.txt", "massage-for-leg-cramps.txt"} <= _found_once(settings, embedder)
     copy.unlink()
     one = run(settings, embedder)
     assert (one.documents, one.passages, one.removed) == (2, first.passages, 1)
-    _records_are_the_live_ones(settings)
-    sources, again = _whole(settings, embedder, MASSAGE)
+    sources = _found_once(settings, embedder)
     assert "massage-for-leg-cramps.txt" in sources and "copy.txt" not in sources
-    assert again == 0
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("wrote", [False, True], ids=["before writing", "after writing"])
 def test_a_stopped_ingest_of_a_copy_does_not_cost_the_original_its_records(
-    settings: Settings, corpus: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    settings: Settings,
+    corpus: Path,
+    embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
+    wrote: bool,
 ) -> None:
+    """Killed after the copy's version was hidden (its hash is the original's), before or
+    after the copy's records were written: the next ingest deletes the copy's records only."""
     from assistant.store.writer import Writer
 
     run(settings, embedder)
     copy = _copy_of_the_massage_article(corpus)
+    add = Writer.add
 
     def killed(self: Writer, records: list) -> None:
-        raise KeyboardInterrupt  # a kill after the copy's version was hidden, before writing
+        if wrote:
+            add(self, records)
+        raise KeyboardInterrupt
 
     monkeypatch.setattr(Writer, "add", killed)
     with pytest.raises(KeyboardInterrupt):
@@ -402,6 +415,4 @@ def test_a_stopped_ingest_of_a_copy_does_not_cost_the_original_its_records(
     copy.unlink()  # the next ingest cleans up a version that is live under the original
     report = run(settings, embedder)
     assert report.documents == 2 and report.embedded == 0
-    _records_are_the_live_ones(settings)
-    sources, again = _whole(settings, embedder, MASSAGE)
-    assert "massage-for-leg-cramps.txt" in sources and again == 0
+    assert "massage-for-leg-cramps.txt" in _found_once(settings, embedder)

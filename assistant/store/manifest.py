@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -172,43 +172,46 @@ class Manifest:
         was stopped) keeps those sources' records. Returns how many versions were cleaned."""
         meta = self._metadata()
         hidden, before = _list(meta, "hidden"), _list(meta, "written")
-        stale = _list(meta, "stale")
+        stale = {(str(source), str(sha)) for source, sha in _list(meta, "stale")}
         written = set(before) & set(keep)
         drop = [sha for sha in hidden if sha not in written]
-        live: dict[str, list[str]] = {}  # hash -> the sources it is live at
+        live: dict[str, set[str]] = {}  # hash -> the sources it is live at
         for source, d in self.live().items():
-            live.setdefault(str(d["sha"]), []).append(source)
-        wheres: list[dict[str, Any]] = []
+            live.setdefault(str(d["sha"]), set()).add(source)
         plain = [sha for sha in drop if sha not in live]
-        for i in range(0, len(plain), 200):
-            wheres.append({"doc_sha": {"$in": plain[i : i + 200]}})
-        for sha in [sha for sha in drop if sha in live]:
-            wheres.append({"$and": [{"doc_sha": sha}, {"source": {"$nin": live[sha]}}]})
+        shared = {sha for sha in drop if sha in live}  # its other sources' records go
+
+        def doomed(source: str, sha: str) -> bool:
+            return (source, sha) in stale or (sha in shared and source not in live[sha])
+
         c = self.connection
-        for where in wheres:
+        for i in range(0, len(plain), 200):
+            where = {"doc_sha": {"$in": plain[i : i + 200]}}
             for collection in (c.sentences, c.passages):
                 collection.delete(where=where)
         for collection in (c.sentences, c.passages):
-            self._delete_stale(collection, {(str(a), str(b)) for a, b in stale})
+            self._delete_by_id(collection, shared | {sha for _, sha in stale}, doomed)
         if drop or stale or len(written) != len(before):
             self._set(
                 hidden=[sha for sha in hidden if sha in written], written=sorted(written), stale=[]
             )
         return len(drop) + len(stale)
 
-    def _delete_stale(self, collection: Any, stale: set[tuple[str, str]]) -> None:
-        """Delete the records of these (source, hash) versions: their hashes' records read a
-        few hundred hashes at a time, and those of these sources deleted by id (one filtered
-        delete per version is slow: a moved folder of 10,000 files took minutes)."""
-        shas = sorted({sha for _, sha in stale})
+    def _delete_by_id(
+        self, collection: Any, shas: set[str], doomed: Callable[[str, str], bool]
+    ) -> None:
+        """Delete those records of these hashes whose (source, hash) is `doomed`: the
+        hashes' records read a few hundred hashes at a time, then deleted by id (one
+        filtered delete per version is slow: a moved folder of 10,000 files took minutes)."""
+        ordered = sorted(shas)
         step = self.connection.batch_size()
-        for i in range(0, len(shas), 200):
-            where = {"doc_sha": {"$in": shas[i : i + 200]}}
+        for i in range(0, len(ordered), 200):
+            where = {"doc_sha": {"$in": ordered[i : i + 200]}}
             page = collection.get(where=where, include=["metadatas"])
             ids = [
                 rid
                 for rid, meta in zip(page["ids"], page["metadatas"], strict=True)
-                if meta and (str(meta.get("source")), str(meta.get("doc_sha"))) in stale
+                if meta and doomed(str(meta.get("source")), str(meta.get("doc_sha")))
             ]
             for j in range(0, len(ids), step):
                 collection.delete(ids=ids[j : j + step])
