@@ -324,3 +324,27 @@ def test_a_passages_sentence_vectors_come_back_from_the_saved_index(tmp_path: Pa
         assert np.array_equal(got, vectors[1:3].astype(np.float32)) and list(generality) == [1, 2]
         assert len(found["p0"][0]) == 0 and "p9" not in found
     assert lexical.sentence_ids(["p2", "p0"]) == ["p2-s0".ljust(32, "x"), "p2-s1".ljust(32, "x")]
+
+
+@pytest.mark.unit
+def test_prefetch_reads_a_saved_index_through_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from assistant.store import lexical as module
+
+    monkeypatch.setattr(module, "PREFETCH_CHUNK", 100)  # many chunks, the last one short
+    built = Lexical.from_rows(
+        [module.row(pid, p, (f"{pid}-s0".ljust(32, "x"),)) for pid, p in _passages()]
+    )
+    n = built.sentence_count
+    assert built.prefetch() == 0 and n == len(_passages())  # nothing on disk to read
+    built.attach(np.ones((n, 384), dtype=np.float16), np.zeros(n, dtype=np.float32))
+    built.save(tmp_path / "lex")
+    lexical_files._save_passages(tmp_path / "lex", n, [[p for _, p in _passages()]])
+    loaded = Lexical.load(tmp_path / "lex")
+    read = [*(f"{a}.npy" for a in module.ARRAYS), "sentence_vectors.npy", "passages.bin"]
+    sizes = {f: (tmp_path / "lex" / f).stat().st_size for f in read}
+    assert sizes["passages.bin"] > 500 and sizes["sentence_vectors.npy"] > 3000
+    assert loaded.prefetch() == sum(sizes.values())

@@ -367,3 +367,36 @@ def test_chroma_loads_its_index_in_the_background_while_the_lexical_index_and_mo
         "done chroma-preload",
     ]  # once, and before any question's own query
     assert calls[-4:] == [main, f"done {main}"] * 2
+
+
+@pytest.mark.integration
+def test_the_lexical_index_is_read_into_the_file_cache_once_after_the_first_answer(
+    indexed: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.store.lexical import Lexical
+
+    retriever = Retriever(Store(indexed), embedder)
+    calls, done = [], threading.Event()
+    real_prefetch, real_search = Lexical.prefetch, retriever._search
+
+    def prefetch(self: Lexical) -> int:
+        read = real_prefetch(self)
+        calls.append((threading.current_thread().name, read))
+        done.set()
+        return read
+
+    def _search(*args):  # noqa: ANN002, ANN202 - notes each question's own search
+        calls.append("search")
+        return real_search(*args)
+
+    monkeypatch.setattr(Lexical, "prefetch", prefetch)
+    monkeypatch.setattr(retriever, "_search", _search)
+    search(retriever, "Why do leg cramps happen at night?")
+    assert done.wait(30)
+    search(retriever, "How does massage help?")
+    folder = next((indexed.lexical_dir / "built").iterdir())
+    size = {f.name: f.stat().st_size for f in folder.iterdir()}
+    least = size["sentence_vectors.npy"] + size["passages.bin"]
+    assert calls[0] == "search" and calls[-1] == "search"  # after the first answer's search
+    [(thread, read)] = [c for c in calls if c != "search"]  # once per loaded index
+    assert thread == "lexical-prefetch" and least < read < sum(size.values())

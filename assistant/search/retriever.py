@@ -82,6 +82,7 @@ class Retriever:
         self._checked = 0.0
         self._lock = threading.Lock()
         self._preload: threading.Thread | None = None
+        self._prefetched: Lexical | None = None
 
     def lexical(self) -> Lexical:
         """The lexical index of the live documents, loaded again when they have changed
@@ -119,6 +120,22 @@ class Retriever:
         self._preload = threading.Thread(target=query, name="chroma-preload", daemon=True)
         self._preload.start()
 
+    def _start_prefetch(self) -> None:
+        """Once a search has been answered from a newly loaded lexical index, read its
+        sentence vectors and passages into the system's file cache in the background
+        (`Lexical.prefetch`): after it, a search's reads of its candidates no longer wait for
+        the disk. Not before the first answer, whose own reads it would slow."""
+        lexical = self._lexical
+        if lexical is None or lexical is self._prefetched:
+            return
+        self._prefetched = lexical
+
+        def read() -> None:
+            with contextlib.suppress(OSError, ValueError):
+                lexical.prefetch()
+
+        threading.Thread(target=read, name="lexical-prefetch", daemon=True).start()
+
     def refresh(self) -> None:
         """Check the index's version on the next question (this process just changed it)."""
         with self._lock:
@@ -135,6 +152,7 @@ class Retriever:
         replaced its document), the search is made once more against the index as it is now."""
         reconnects = self.store.connection.reconnects
         evidence, complete = self._search(query, top)
+        self._start_prefetch()
         if complete and self.store.connection.reconnects == reconnects:
             return evidence
         if self.store.connection.reconnects == reconnects:

@@ -12,7 +12,8 @@ second and its postings stay on disk until read; the sentence vectors are read a
 time).
 The passages themselves (text, title, offsets) are kept too, saved as one blob per passage and
 read by `pread` when a search asks for its candidates (`passages`), so a search need not fetch
-their texts from the store.
+their texts from the store. `prefetch` reads a saved index's files through once, so later reads
+come from the system's file cache rather than the disk.
 Does not: hold the passages' texts in memory, read the index, or decide where it is kept
 (lexical_files.py).
 """
@@ -71,6 +72,20 @@ PASSAGE_FILES = ("passages.bin", "passage_ptr.npy")
 FORMAT = 5
 
 
+PREFETCH_CHUNK = 1 << 20
+
+
+def read_through(path: Path) -> int:
+    """Read a file to its end, a chunk at a time, and keep nothing: what was read stays in the
+    system's file cache (not this process's memory), so reading it again later does not wait
+    for the disk. Returns the bytes read."""
+    done, buffer = 0, bytearray(PREFETCH_CHUNK)
+    with path.open("rb", buffering=0) as file:
+        while n := file.readinto(buffer):
+            done += n
+    return done
+
+
 class Rows:
     """The rows of a saved 2-D array, read from the file when asked for (`rows[a:b]`), not
     memory-mapped: a large collection's sentence vectors are read a few rows at a time, and
@@ -79,6 +94,7 @@ class Rows:
     def __init__(self, path: Path) -> None:
         import numpy as np
 
+        self.path = path
         self._file = path.open("rb")
         fmt = np.lib.format
         version = fmt.read_magic(self._file)
@@ -114,6 +130,7 @@ class Blobs:
     them): blob i is read from the file when asked for (`blobs[i]`), not held in memory."""
 
     def __init__(self, path: Path, ptr: Any) -> None:
+        self.path = path
         self._file = path.open("rb")
         self._ptr = ptr
 
@@ -315,6 +332,20 @@ class Lexical:
             pid: (np.asarray(vectors[a:b], dtype=np.float32), np.asarray(generality[a:b]))
             for (pid, _), a, b in zip(known, starts, ends, strict=True)
         }
+
+    def prefetch(self) -> int:
+        """Read the files of a saved index once (its memory-mapped arrays, the sentence
+        vectors, the passages), so that the searches that follow read them from the system's
+        file cache, not the disk: on a cold start of a large collection, each search's first
+        reads of its candidates' rows wait for the disk. Takes a while for a large index:
+        call it off the question's path. Returns the bytes read (0 for an index built in
+        memory)."""
+        files = [Path(f) for a in self._arrays.values() if (f := getattr(a, "filename", None))]
+        if self._vectors is not None:
+            files += [f for f in (getattr(self._vectors[0], "path", None),) if f]
+        if self._passages is not None:
+            files.append(self._passages.path)
+        return sum(read_through(f) for f in files)
 
     def documents_of(self, pids: Iterable[str]) -> list[int]:
         """The documents (as numbers) these passages belong to, without repeats."""
