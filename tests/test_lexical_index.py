@@ -140,6 +140,34 @@ def test_whether_a_found_document_covers_a_word_ignores_documents_not_found() ->
 
 
 @pytest.mark.unit
+def test_bm25_among_documents_weighs_words_by_their_rarity_there() -> None:
+    """Among many unrelated passages that say "long" and "last", the cramps article's one
+    passage on how long a cramp lasts ranks below them; weighed among the article's own
+    passages, where nearly every one says "leg cramps", it comes first."""
+    cramps = [
+        *_two_documents()[:9],
+        ("c9", Passage("cramps.md", "Cramps", "", "Each one can last a long minute.", 540, 580)),
+    ]
+    road = "Last, a long long road, the last mile {}."
+    roads = [
+        (f"r{i}", Passage(f"road{i}.md", "Roads", "", road.format(i), 0, 30)) for i in range(30)
+    ]
+    lexical = Lexical([*cramps, *roads])
+    stems = ["long", "leg", "cramp", "last"]
+    article = lexical.documents_of(["c0"])
+    assert lexical.passages_of(article) == [f"c{i}" for i in range(10)]
+    overall = [p for p, _ in lexical.search(stems, 40)]
+    assert overall.index("c9") > overall.index("r0")  # below every road passage
+    among = lexical.search_among(stems, article, 5)
+    assert among[0][0] == "c9" and {p for p, _ in among} <= set(lexical.passages_of(article))
+    # among every document, the weights are the collection's own
+    everything = lexical.documents_of(lexical.ids)
+    assert lexical.scores(stems, lexical.ids, everything) == pytest.approx(
+        lexical.scores(stems, lexical.ids)
+    )
+
+
+@pytest.mark.unit
 def test_word_rarity_and_topic_are_judged_among_the_documents_found() -> None:
     lexical = Lexical(_two_documents())
     cramps = lexical.documents_of(["c0"])

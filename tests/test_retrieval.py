@@ -314,7 +314,10 @@ def test_the_articles_are_judged_the_same_among_unrelated_documents(
 ) -> None:
     """Among 300 unrelated passages, a question's words keep the weight they have among the
     articles alone (rarity judged in the documents found), and the decisions hold: an
-    answerable question is answered with the same lead quote, an unanswerable one refused."""
+    answerable question is answered with the same lead quote, an unanswerable one refused.
+    "how long do leg crampd last" is answered too: its answer's "long" and "last" are common
+    among the unrelated passages, so only BM25 among the documents the question is about
+    still finds it (fusion.about; over the whole collection it was refused)."""
     from assistant.api import build_assistant
     from bench.synthetic import make_corpus
 
@@ -327,7 +330,8 @@ def test_the_articles_are_judged_the_same_among_unrelated_documents(
     terms = dict(search(crowded, question).terms)
     assert terms == pytest.approx(dict(search(alone, question).terms))
     assert crowded.lexical().idf("cramp") > 2 * alone.lexical().idf("cramp")  # rare overall
-    for q in ("Why do my leg cramps get worse at night?", "Which massage helps leg cramps?"):
+    asked = ("Why do my leg cramps get worse at night?", "Which massage helps leg cramps?")
+    for q in (*asked, "how long do leg crampd last"):
         by_alone, by_crowded = assistant.ask(q), among.ask(q)
         assert not by_crowded.refused
         assert by_crowded.citations[0].quote == by_alone.citations[0].quote
@@ -400,3 +404,25 @@ def test_the_lexical_index_is_read_into_the_file_cache_once_after_the_first_answ
     assert calls[0] == "search" and calls[-1] == "search"  # after the first answer's search
     [(thread, read)] = [c for c in calls if c != "search"]  # once per loaded index
     assert thread == "lexical-prefetch" and least < read < sum(size.values())
+
+
+@pytest.mark.unit
+def test_the_documents_a_question_is_about_are_those_the_fusion_ranks_best() -> None:
+    from assistant.search.fusion import about
+    from assistant.store.lexical import Lexical
+    from assistant.types import Passage
+
+    lexical = Lexical(
+        [
+            (f"{d}{i}", Passage(f"{d}.md", d, "", f"Text {d} {i}.", 0, 9))
+            for d in "abcde"
+            for i in range(3)
+        ]
+    )
+    number = {d: lexical.documents_of([f"{d}0"])[0] for d in "abcde"}
+    ranked = [("c1", 0.05, 0.0, 0.0), ("a2", 0.04, 0.0, 0.0), ("c0", 0.03, 0.0, 0.0)]
+    found = ["e0", "c1", "a2", "b1", "d2"]  # b, d and e were found, not fused
+    assert about(ranked, found, lexical, n=5) is None  # no more documents than that
+    assert about(ranked, found, lexical, n=2) == sorted([number["c"], number["a"]])
+    three = about(ranked, found, lexical, n=3)
+    assert three is not None and {number["c"], number["a"]} < set(three)

@@ -55,6 +55,7 @@ QUERY_RULES = frozenset(
         "local_lack",
         "local_words",
         "about_question",
+        "documents",
     }
 )
 
@@ -122,6 +123,7 @@ def collect(
         assistant.retriever.local = "local_lack" in query_rules
         assistant.retriever.local_words = "local_words" in query_rules
         assistant.retriever.about_question = "about_question" in query_rules
+        assistant.retriever.documents = "documents" in query_rules
         lexical = assistant.retriever.lexical()
         vocabulary = lexical.vocabulary
         for row in load_rows(path):

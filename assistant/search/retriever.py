@@ -33,7 +33,7 @@ from typing import Any
 from assistant.chunking import sentences
 from assistant.embedding import Embedder
 from assistant.search.features import sentence_features
-from assistant.search.fusion import Ranked, fuse
+from assistant.search.fusion import Ranked, about, fuse
 from assistant.search.meaning import encode_question, weigh_missing
 from assistant.search.scoring import rank as rank_sentences
 from assistant.store import Store, lexical_files
@@ -64,6 +64,7 @@ class Retriever:
         local: bool = True,
         local_words: bool = True,
         about_question: bool = True,
+        documents: bool = True,
     ) -> None:
         self.store = store
         self.weights = weights or load_weights()
@@ -74,6 +75,9 @@ class Retriever:
         # a found document uses a word the question asks only if it also uses half of the
         # question's other words (else it was found for that word alone)
         self.about_question = about_question
+        # in a collection of many documents, the candidates come from the few the question is
+        # about, with BM25's word weights among them (fusion.about)
+        self.documents = documents
         self.embedder = embedder
         self._lexical: Lexical | None = None
         self._word_vectors: Any = None
@@ -186,6 +190,22 @@ class Retriever:
             key=lambda item: -item[1],
         )[:SENTENCE_K]
         ranked = fuse(known[:DENSE_K], by_sentence, bm25[:LEXICAL_K], lexical, top, stems)
+        docs = about(ranked, [*pool, *(p for p, _ in by_sentence)], lexical)
+        if docs is not None and self.documents:
+            # Fused again among the passages of the documents the question is about: among
+            # many unrelated passages the answer's words ("long", "last") are common, so BM25
+            # over the whole collection no longer votes for it, and unrelated passages take
+            # the ranks the features read.
+            keep = set(lexical.passages_of(docs))
+            ranked = fuse(
+                [item for item in known if item[0] in keep][:DENSE_K],
+                [item for item in by_sentence if item[0] in keep],
+                lexical.search_among(stems, docs, LEXICAL_K),
+                lexical,
+                top,
+                stems,
+                docs,
+            )
         return ranked, len(known) == len(dense), read
 
     def _vectors(self, pids: list[str], lexical: Lexical) -> dict[str, tuple[Any, Any]]:

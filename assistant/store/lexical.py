@@ -165,6 +165,11 @@ def _idf(n: int, df: int) -> float:
     return math.log(1 + n / (1 + df))
 
 
+def _lucene_idf(n: int, df: int) -> float:
+    """A stem's rarity as bm25s weighs it in its scores (Lucene's formula)."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
 def _topic(df: dict[str, int], n: int) -> frozenset[str]:
     """The stems at least `TOPIC_SHARE` of `n` passages use (none below `TOPIC_MIN_PASSAGES`)."""
     return frozenset(s for s, d in df.items() if d / n >= TOPIC_SHARE and n >= TOPIC_MIN_PASSAGES)
@@ -504,10 +509,16 @@ class Lexical:
         one per occurrence: a stem asked twice counts twice."""
         return [self._vocab[t] for t in self.known_stems(stems) if t in self._vocab]
 
-    def scores(self, stems: list[str], pids: Iterable[str]) -> dict[str, float]:
+    def scores(
+        self, stems: list[str], pids: Iterable[str], among: list[int] | None = None
+    ) -> dict[str, float]:
         """These passages' BM25 scores for the stems, as `search` scores them, whether or not
         they are among its best (among many passages a candidate found by meaning can fall
-        out of BM25's top list; its score still says how many of the words it holds)."""
+        out of BM25's top list; its score still says how many of the words it holds). With
+        `among` (documents), each word is weighed by its rarity among those documents'
+        passages instead of the whole collection's (bm25s's Lucene idf, taken again): among
+        100,000 unrelated passages "long" and "last" are common, among two articles on leg
+        cramps they are what sets one passage apart."""
         import numpy as np
 
         wanted = [p for p in dict.fromkeys(pids) if p in self._index]
@@ -520,13 +531,48 @@ class Lexical:
         totals = np.zeros(len(rows))
         a = self._arrays
         data, indices, indptr = a["data"], a["indices"], a["indptr"]
+        weigh = self._reweigh(term_ids, among) if among is not None else {}
         for t in term_ids:
             posting = np.asarray(indices[indptr[t] : indptr[t + 1]])
             held = np.isin(posting, ordered)
             if held.any():
                 at = order[np.searchsorted(ordered, posting[held])]
-                np.add.at(totals, at, np.asarray(data[indptr[t] : indptr[t + 1]])[held])
+                got = np.asarray(data[indptr[t] : indptr[t + 1]])[held]
+                np.add.at(totals, at, got * weigh.get(t, 1.0))
         return {p: float(v) for p, v in zip(wanted, totals.tolist(), strict=True)}
+
+    def _reweigh(self, terms: list[int], docs: list[int]) -> dict[int, float]:
+        """Per BM25 term, its Lucene idf among these documents' passages over its idf among
+        all passages (the one bm25s's score matrix holds)."""
+        import numpy as np
+
+        a = self._arrays
+        doc = np.asarray(a["doc"])
+        if self._doc_sizes is None:
+            self._doc_sizes = np.bincount(doc) if len(doc) else np.zeros(0, dtype=np.int64)
+        chosen = np.asarray(sorted(set(docs)), dtype=np.int64)
+        n_all, n = len(self.ids), int(self._doc_sizes[chosen].sum()) if len(chosen) else 0
+        out = {}
+        for t in set(terms):
+            posting = a["indices"][a["indptr"][t] : a["indptr"][t + 1]]
+            df_all, df = len(posting), int(np.isin(doc[posting], chosen).sum())
+            out[t] = _lucene_idf(n, df) / (_lucene_idf(n_all, df_all) or 1.0)
+        return out
+
+    def search_among(self, stems: list[str], docs: list[int], k: int) -> list[tuple[str, float]]:
+        """The `k` best passages of these documents by BM25, each word weighed by its rarity
+        among their passages (`scores`); only passages that hold one of the words."""
+        found = self.scores(stems, self.passages_of(docs), docs)
+        best = sorted((item for item in found.items() if item[1] > 0), key=lambda x: -x[1])
+        return best[:k]
+
+    def passages_of(self, docs: Iterable[int]) -> list[str]:
+        """Every passage of these documents (as numbers, `documents_of`), in index order."""
+        import numpy as np
+
+        doc = np.asarray(self._arrays["doc"])
+        chosen = np.asarray(sorted(set(docs)), dtype=np.int64)
+        return [self.ids[i] for i in np.flatnonzero(np.isin(doc, chosen)).tolist()]
 
     def search(self, stems: list[str], k: int) -> list[tuple[str, float]]:
         """The `k` best passages by BM25: (passage id, score), best first.
