@@ -205,6 +205,8 @@ class Lexical:
         self.meaning_words = meaning_words(self.vocabulary)
         self._meaning_index: dict[str, int] | None = None
         self._doc_sizes: Any = None
+        self._doc_start: Any = None  # where each document's passages start, when contiguous
+        self._weighed: tuple[Any, dict[int, float]] = ((), {})  # the last `_reweigh`
         self.topic = _topic(self.df, self.n)
         self._by_prefix: dict[str, list[str]] = {}
         for stem in sorted(self.df):
@@ -543,20 +545,25 @@ class Lexical:
 
     def _reweigh(self, terms: list[int], docs: list[int]) -> dict[int, float]:
         """Per BM25 term, its Lucene idf among these documents' passages over its idf among
-        all passages (the one bm25s's score matrix holds)."""
+        all passages (the one bm25s's score matrix holds). The last answer is kept: a search
+        asks twice with the same documents (`search_among`, then its candidates' scores)."""
         import numpy as np
 
+        asked = (tuple(sorted(set(terms))), tuple(sorted(set(docs))))
+        if self._weighed[0] == asked:
+            return self._weighed[1]
         a = self._arrays
         doc = np.asarray(a["doc"])
         if self._doc_sizes is None:
             self._doc_sizes = np.bincount(doc) if len(doc) else np.zeros(0, dtype=np.int64)
-        chosen = np.asarray(sorted(set(docs)), dtype=np.int64)
+        chosen = np.asarray(asked[1], dtype=np.int64)
         n_all, n = len(self.ids), int(self._doc_sizes[chosen].sum()) if len(chosen) else 0
         out = {}
-        for t in set(terms):
+        for t in asked[0]:
             posting = a["indices"][a["indptr"][t] : a["indptr"][t + 1]]
             df_all, df = len(posting), int(np.isin(doc[posting], chosen).sum())
             out[t] = _lucene_idf(n, df) / (_lucene_idf(n_all, df_all) or 1.0)
+        self._weighed = (asked, out)
         return out
 
     def search_among(self, stems: list[str], docs: list[int], k: int) -> list[tuple[str, float]]:
@@ -570,6 +577,14 @@ class Lexical:
         """Every passage of these documents (as numbers, `documents_of`), in index order."""
         import numpy as np
 
+        doc = np.asarray(self._arrays["doc"])
+        if self._doc_start is None and len(doc) and bool(np.all(doc[1:] >= doc[:-1])):
+            self._doc_start = np.concatenate([[0], np.cumsum(np.bincount(doc))]).tolist()
+        start, chosen = self._doc_start, sorted(set(docs))
+        if start is not None:  # each document's passages are one run (as ingest writes them)
+            return [p for d in chosen for p in self.ids[start[d] : start[d + 1]]]
+        picked = np.flatnonzero(np.isin(doc, np.asarray(chosen, dtype=np.int64)))
+        return [self.ids[i] for i in picked.tolist()]
         doc = np.asarray(self._arrays["doc"])
         chosen = np.asarray(sorted(set(docs)), dtype=np.int64)
         return [self.ids[i] for i in np.flatnonzero(np.isin(doc, chosen)).tolist()]
