@@ -165,6 +165,8 @@ def test_bm25_among_documents_weighs_words_by_their_rarity_there() -> None:
     assert lexical.scores(stems, lexical.ids, everything) == pytest.approx(
         lexical.scores(stems, lexical.ids)
     )
+    mixed = Lexical([cramps[0], roads[0], cramps[1]])  # a document's passages not in one run
+    assert mixed.passages_of(mixed.documents_of(["c0"])) == ["c0", "c1"]
 
 
 @pytest.mark.unit
