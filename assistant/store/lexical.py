@@ -347,17 +347,23 @@ class Lexical:
         reads of its candidates' rows wait for the disk. Takes a while for a large index:
         call it off the question's path. Returns the bytes read (0 for an index built in
         memory)."""
-        files = [Path(f) for a in self._arrays.values() if (f := getattr(a, "filename", None))]
-        if self._vectors is not None:
-            files += [f for f in (getattr(self._vectors[0], "path", None),) if f]
-        if self._passages is not None:
-            files.append(self._passages.path)
-        return sum(read_through(f) for f in files)
+        held = [*self._arrays.values(), self._vectors and self._vectors[0], self._passages]
+        files = [getattr(h, "filename", None) or getattr(h, "path", None) for h in held]
+        return sum(read_through(Path(f)) for f in files if f)
 
     def documents_of(self, pids: Iterable[str]) -> list[int]:
         """The documents (as numbers) these passages belong to, without repeats."""
         doc = self._arrays["doc"]
         return sorted({int(doc[self._index[p]]) for p in pids if p in self._index})
+
+    def _sizes(self) -> Any:
+        """How many passages each document (as a number) has."""
+        import numpy as np
+
+        if self._doc_sizes is None:
+            doc = np.asarray(self._arrays["doc"])
+            self._doc_sizes = np.bincount(doc) if len(doc) else np.zeros(0, dtype=np.int64)
+        return self._doc_sizes
 
     def local(self, docs: list[int], stems: Iterable[str]) -> Local:
         """These stems' spread over the passages of these documents (`Local`)."""
@@ -365,10 +371,8 @@ class Lexical:
 
         a = self._arrays
         doc = np.asarray(a["doc"])
-        if self._doc_sizes is None:
-            self._doc_sizes = np.bincount(doc) if len(doc) else np.zeros(0, dtype=np.int64)
         chosen = np.asarray(sorted(set(docs)), dtype=np.int64)
-        n = int(self._doc_sizes[chosen].sum()) if len(chosen) else 0
+        n = int(self._sizes()[chosen].sum()) if len(chosen) else 0
         df = {}
         for stem in dict.fromkeys(stems):
             term = self._vocab.get(stem)
@@ -533,7 +537,7 @@ class Lexical:
         totals = np.zeros(len(rows))
         a = self._arrays
         data, indices, indptr = a["data"], a["indices"], a["indptr"]
-        weigh = self._reweigh(term_ids, among) if among is not None else {}
+        weigh = self._reweigh(stems, among) if among is not None else {}
         for t in term_ids:
             posting = np.asarray(indices[indptr[t] : indptr[t + 1]])
             held = np.isin(posting, ordered)
@@ -543,28 +547,22 @@ class Lexical:
                 np.add.at(totals, at, got * weigh.get(t, 1.0))
         return {p: float(v) for p, v in zip(wanted, totals.tolist(), strict=True)}
 
-    def _reweigh(self, terms: list[int], docs: list[int]) -> dict[int, float]:
-        """Per BM25 term, its Lucene idf among these documents' passages over its idf among
-        all passages (the one bm25s's score matrix holds). The last answer is kept: a search
-        asks twice with the same documents (`search_among`, then its candidates' scores)."""
-        import numpy as np
-
-        asked = (tuple(sorted(set(terms))), tuple(sorted(set(docs))))
-        if self._weighed[0] == asked:
-            return self._weighed[1]
-        a = self._arrays
-        doc = np.asarray(a["doc"])
-        if self._doc_sizes is None:
-            self._doc_sizes = np.bincount(doc) if len(doc) else np.zeros(0, dtype=np.int64)
-        chosen = np.asarray(asked[1], dtype=np.int64)
-        n_all, n = len(self.ids), int(self._doc_sizes[chosen].sum()) if len(chosen) else 0
-        out = {}
-        for t in asked[0]:
-            posting = a["indices"][a["indptr"][t] : a["indptr"][t + 1]]
-            df_all, df = len(posting), int(np.isin(doc[posting], chosen).sum())
-            out[t] = _lucene_idf(n, df) / (_lucene_idf(n_all, df_all) or 1.0)
-        self._weighed = (asked, out)
-        return out
+    def _reweigh(self, stems: list[str], docs: list[int]) -> dict[int, float]:
+        """Per BM25 term of these stems, its Lucene idf among these documents' passages
+        (`local`) over its idf among all passages (the one bm25s's score matrix holds). The
+        last answer is kept: a search asks twice with the same documents (`search_among`,
+        then its candidates' scores)."""
+        known = [s for s in dict.fromkeys(self.known_stems(stems)) if s in self._vocab]
+        asked = (tuple(known), tuple(sorted(set(docs))))
+        if self._weighed[0] != asked:
+            spread, indptr = self.local(docs, known), self._arrays["indptr"]
+            out = {}
+            for stem in known:
+                t = self._vocab[stem]
+                everywhere = _lucene_idf(len(self.ids), int(indptr[t + 1] - indptr[t]))
+                out[t] = _lucene_idf(spread.n, spread.df[stem]) / (everywhere or 1.0)
+            self._weighed = (asked, out)
+        return self._weighed[1]
 
     def search_among(self, stems: list[str], docs: list[int], k: int) -> list[tuple[str, float]]:
         """The `k` best passages of these documents by BM25, each word weighed by its rarity
@@ -579,15 +577,12 @@ class Lexical:
 
         doc = np.asarray(self._arrays["doc"])
         if self._doc_start is None and len(doc) and bool(np.all(doc[1:] >= doc[:-1])):
-            self._doc_start = np.concatenate([[0], np.cumsum(np.bincount(doc))]).tolist()
+            self._doc_start = np.concatenate([[0], np.cumsum(self._sizes())]).tolist()
         start, chosen = self._doc_start, sorted(set(docs))
         if start is not None:  # each document's passages are one run (as ingest writes them)
             return [p for d in chosen for p in self.ids[start[d] : start[d + 1]]]
         picked = np.flatnonzero(np.isin(doc, np.asarray(chosen, dtype=np.int64)))
         return [self.ids[i] for i in picked.tolist()]
-        doc = np.asarray(self._arrays["doc"])
-        chosen = np.asarray(sorted(set(docs)), dtype=np.int64)
-        return [self.ids[i] for i in np.flatnonzero(np.isin(doc, chosen)).tolist()]
 
     def search(self, stems: list[str], k: int) -> list[tuple[str, float]]:
         """The `k` best passages by BM25: (passage id, score), best first.
